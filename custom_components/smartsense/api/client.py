@@ -1,0 +1,335 @@
+"""The SmartSense API client: tokens, requests, paging. Only aiohttp."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+import ipaddress
+import json
+import logging
+import math
+import time
+from typing import Any
+
+import aiohttp
+from yarl import URL
+
+from . import contract
+from .errors import (
+    SmartSenseAuthError,
+    SmartSenseConnectionError,
+    SmartSenseRateLimitError,
+    SmartSenseResponseError,
+)
+from .models import Asset, AssetPage, Reading
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.smartsense.co"
+DEFAULT_TIMEOUT = 30.0
+AUTH_PATH = "/auth/oauth"
+# A token is renewed this long before SmartSense says it expires.
+TOKEN_MARGIN = 60.0
+# Walks restarted because the listing changed under the client, before giving up.
+LISTING_RESTARTS = 2
+
+
+def _monotonic() -> float:
+    # Looked up at each call, so that a patched clock (tests) is honoured.
+    return time.monotonic()
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_base_url(base_url: str) -> URL:
+    url = URL(base_url)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError("the API URL must be an http(s) URL with a host")
+    if url.scheme == "http" and not _is_loopback(url.host):
+        raise ValueError("plain http is only allowed to a loopback host")
+    return url
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date)."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except TypeError, ValueError:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if not math.isfinite(seconds):
+        return None
+    return max(seconds, 0.0)
+
+
+class SmartSenseClient:
+    """Read-only access to one SmartSense account.
+
+    The client obtains a bearer token with the client-credentials grant, keeps
+    it until shortly before it expires, and shares one renewal between
+    concurrent callers. ``clock`` gives monotonic seconds (default
+    ``time.monotonic``).
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        client_id: str,
+        client_secret: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        request_timeout: float = DEFAULT_TIMEOUT,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        """Bind the client to a session and credentials; refuse unsafe URLs."""
+        self._session = session
+        self._basic_auth = aiohttp.encode_basic_auth(client_id, client_secret)
+        self._base_url = _check_base_url(base_url)
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        self._clock = clock or _monotonic
+        self._token: str | None = None
+        self._token_valid_until = 0.0
+        self._token_lock = asyncio.Lock()
+        self._not_before = 0.0
+        self.token_requests = 0
+        # The last decoded answer per path kind, for diagnostics of its shape.
+        self.last_answers: dict[str, Any] = {}
+
+    async def async_authenticate(self) -> None:
+        """Make sure a valid token is held, requesting one if needed."""
+        await self._valid_token()
+
+    async def async_get_asset_page(
+        self, page: int = 1, page_size: int = contract.MAX_PAGE_SIZE
+    ) -> AssetPage:
+        """Read one page of the asset listing."""
+        payload = await self._get(
+            contract.ASSETS_PATH, contract.assets_query(page, page_size), "assets"
+        )
+        return contract.parse_asset_page(payload)
+
+    async def async_get_assets(self) -> list[Asset]:
+        """Read every asset, with its sensor points, across all pages."""
+        for _ in range(LISTING_RESTARTS):
+            try:
+                return await self._walk_assets()
+            except _ListingChanged:
+                _LOGGER.debug("Asset listing changed while paging; reading it again")
+        try:
+            return await self._walk_assets()
+        except _ListingChanged:
+            raise SmartSenseResponseError(
+                "the asset listing kept changing while it was read"
+            ) from None
+
+    async def _walk_assets(self) -> list[Asset]:
+        assets: list[Asset] = []
+        seen: set[str] = set()
+        received = 0
+        total: int | None = None
+        page_number = 1
+        while True:
+            page = await self.async_get_asset_page(page_number)
+            if page.page != page_number:
+                raise SmartSenseResponseError(
+                    f"asked for page {page_number}, got page {page.page}"
+                )
+            if total is not None and page.total_count != total:
+                raise _ListingChanged
+            total = page.total_count
+            if page.received == 0:
+                if received < total:
+                    raise _ListingChanged
+                return assets
+            if any(asset.id in seen for asset in page.assets):
+                raise SmartSenseResponseError(f"page {page_number} repeats assets")
+            received += page.received
+            if received > total:
+                raise SmartSenseResponseError(
+                    f"page {page_number} runs past totalCount {total}"
+                )
+            seen.update(asset.id for asset in page.assets)
+            assets.extend(page.assets)
+            if received == total:
+                return assets
+            page_number += 1
+
+    async def async_get_readings(
+        self, sensor_point_id: str, start: datetime, end: datetime
+    ) -> list[Reading]:
+        """Readings taken in [start, end), ascending; long windows are split."""
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("start and end must be timezone-aware")
+        if start > end:
+            raise ValueError("start is after end")
+        window = timedelta(days=contract.MAX_READINGS_WINDOW_DAYS)
+        path = contract.readings_path(sensor_point_id)
+        readings: list[Reading] = []
+        while start < end:
+            stop = min(start + window, end)
+            payload = await self._get(
+                path, contract.readings_query(start, stop), "readings"
+            )
+            readings.extend(contract.parse_readings(payload))
+            start = stop
+        return readings
+
+    async def _valid_token(self) -> str:
+        async with self._token_lock:
+            if self._token is None or self._clock() >= self._token_valid_until:
+                self._token = await self._request_token()
+            return self._token
+
+    def _drop_token(self, token: str) -> None:
+        # Only the token that was refused is dropped: concurrent callers that
+        # all got 401 for it then share one renewal.
+        if self._token == token:
+            self._token = None
+
+    async def _request_token(self) -> str:
+        self.token_requests += 1
+        _LOGGER.debug("Requesting a SmartSense access token")
+        try:
+            payload = await self._call(
+                "POST",
+                AUTH_PATH,
+                headers={"Authorization": self._basic_auth},
+                data={"grant_type": "client_credentials"},
+                refused=(400, 401),
+            )
+        except _Refused:
+            raise SmartSenseAuthError(
+                "SmartSense refused the client credentials"
+            ) from None
+        if not isinstance(payload, dict):
+            raise SmartSenseResponseError("token answer is not a JSON object")
+        token = payload.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise SmartSenseResponseError("token answer has no access_token")
+        lifetime = payload.get("expires_in")
+        if (
+            not isinstance(lifetime, int | float)
+            or isinstance(lifetime, bool)
+            or not 0 < lifetime < math.inf
+        ):
+            raise SmartSenseResponseError("token answer has no valid expires_in")
+        # A lifetime shorter than twice the margin is used for half its length.
+        usable = (
+            lifetime - TOKEN_MARGIN if lifetime > 2 * TOKEN_MARGIN else lifetime / 2
+        )
+        self._token_valid_until = self._clock() + usable
+        _LOGGER.debug("Got a SmartSense token valid for %s s", lifetime)
+        return token
+
+    async def _get(self, path: str, params: Mapping[str, str], kind: str) -> Any:
+        token = await self._valid_token()
+        try:
+            payload = await self._bearer_get(path, params, token)
+        except _Refused:
+            self._drop_token(token)
+            _LOGGER.debug("Token refused on %s; renewing once", path)
+            token = await self._valid_token()
+            try:
+                payload = await self._bearer_get(path, params, token)
+            except _Refused:
+                self._drop_token(token)
+                raise SmartSenseAuthError("SmartSense refused a fresh token") from None
+        self.last_answers[kind] = payload
+        return payload
+
+    async def _bearer_get(
+        self, path: str, params: Mapping[str, str], token: str
+    ) -> Any:
+        return await self._call(
+            "GET",
+            path,
+            params=params,
+            headers={"Authorization": f"Bearer {token}"},
+            refused=(401,),
+        )
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        refused: tuple[int, ...],
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Send one request and decode its JSON; map every failure to an error.
+
+        Raises ``_Refused`` for a status in ``refused``, for the caller to judge.
+        No request is sent before a ``Retry-After`` SmartSense gave has passed.
+        """
+        wait = self._not_before - self._clock()
+        if wait > 0:
+            raise SmartSenseRateLimitError(
+                "waiting for SmartSense's Retry-After to pass", wait
+            )
+        try:
+            async with self._session.request(
+                method,
+                self._base_url.with_path(path),
+                timeout=self._timeout,
+                headers={"Accept": "application/json", **(headers or {})},
+                **kwargs,
+            ) as response:
+                if response.status in refused:
+                    raise _Refused
+                return await self._json(response, path)
+        except SmartSenseRateLimitError as err:
+            if err.retry_after:
+                self._not_before = self._clock() + err.retry_after
+            raise
+        except TimeoutError:
+            raise SmartSenseConnectionError(f"{path} timed out") from None
+        except aiohttp.ClientError as err:
+            raise SmartSenseConnectionError(
+                f"cannot reach SmartSense on {path} ({type(err).__name__})"
+            ) from None
+
+    @staticmethod
+    async def _json(response: aiohttp.ClientResponse, path: str) -> Any:
+        status = response.status
+        if status == 429:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            raise SmartSenseRateLimitError(
+                f"SmartSense is rate limiting {path}", retry_after
+            )
+        if status >= 500:
+            raise SmartSenseConnectionError(f"SmartSense answered {status} on {path}")
+        if status != 200:
+            raise SmartSenseResponseError(f"SmartSense answered {status} on {path}")
+        if response.content_type != "application/json":
+            raise SmartSenseResponseError(f"{path} did not answer JSON")
+        body = await response.read()
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise SmartSenseResponseError(f"{path} answered malformed JSON") from None
+
+
+class _Refused(Exception):
+    """The server refused the request's credentials; the caller decides."""
+
+
+class _ListingChanged(Exception):
+    """The asset listing changed between two pages of one walk."""

@@ -1,0 +1,27 @@
+"""Errors raised by the SmartSense client; none of them carries a secret."""
+
+from __future__ import annotations
+
+
+class SmartSenseError(Exception):
+    """Base class of every error the client raises."""
+
+
+class SmartSenseAuthError(SmartSenseError):
+    """The credentials were refused, or a renewed token was refused again."""
+
+
+class SmartSenseConnectionError(SmartSenseError):
+    """SmartSense could not be reached, timed out, or answered 5xx."""
+
+
+class SmartSenseRateLimitError(SmartSenseError):
+    """SmartSense answered 429; ``retry_after`` is the wait in seconds, if given."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SmartSenseResponseError(SmartSenseError):
+    """SmartSense answered something the client cannot use."""

@@ -1,0 +1,69 @@
+"""Injected failures, queued per request path prefix."""
+
+from collections import deque
+from dataclasses import dataclass
+import json
+
+from aiohttp import web
+
+KINDS = frozenset(
+    {"malformed_json", "truncated", "wrong_content_type", "disconnect", "repeat_page"}
+)
+
+
+@dataclass(slots=True)
+class Fault:
+    remaining: int
+    status: int | None = None
+    body: str | None = None
+    retry_after: str | None = None
+    delay: float | None = None
+    kind: str | None = None
+
+    def status_response(self, status: int) -> web.Response:
+        headers = {} if self.retry_after is None else {"Retry-After": self.retry_after}
+        text = self.body if self.body is not None else f"{status}: injected fault"
+        try:
+            json.loads(text)
+        except ValueError:
+            content_type = "text/plain"
+        else:
+            content_type = "application/json"
+        return web.Response(
+            status=status, text=text, content_type=content_type, headers=headers
+        )
+
+
+class FaultQueue:
+    def __init__(self) -> None:
+        self._queues: dict[str, deque[Fault]] = {}
+
+    def add(self, path: str, fault: Fault) -> None:
+        if fault.remaining < 1:
+            raise ValueError("count must be at least 1")
+        if fault.kind is not None and fault.kind not in KINDS:
+            raise ValueError(f"unknown fault kind {fault.kind!r}")
+        if fault.kind is not None and fault.status is not None:
+            raise ValueError("give a status or a kind, not both")
+        if fault.kind is None and fault.status is None and fault.delay is None:
+            raise ValueError("a fault needs a status, a kind or a delay")
+        if fault.kind == "repeat_page" and not path.startswith("/assets"):
+            raise ValueError("repeat_page applies to /assets only")
+        self._queues.setdefault(path, deque()).append(fault)
+
+    def clear(self) -> None:
+        self._queues.clear()
+
+    def take(self, path: str) -> Fault | None:
+        """Consume one use of the next fault queued for the longest matching prefix."""
+        matching = [
+            p for p, queue in self._queues.items() if queue and path.startswith(p)
+        ]
+        if not matching:
+            return None
+        queue = self._queues[max(matching, key=len)]
+        fault = queue[0]
+        fault.remaining -= 1
+        if fault.remaining == 0:
+            queue.popleft()
+        return fault

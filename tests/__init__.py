@@ -1,0 +1,1 @@
+"""Tests of the SmartSense integration, its client and its simulator."""

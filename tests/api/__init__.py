@@ -1,0 +1,1 @@
+"""Tests of the SmartSense API client, over HTTP to the simulator."""

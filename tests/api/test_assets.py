@@ -1,0 +1,334 @@
+"""The asset listing: paging, faults, and forgiving parsing."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import aiohttp
+import pytest
+
+from custom_components.smartsense.api import (
+    ReadingType,
+    SmartSenseClient,
+    SmartSenseConnectionError,
+    SmartSenseRateLimitError,
+    SmartSenseResponseError,
+    Status,
+    Unit,
+)
+from simulator import DELETE, Account, SimConfig, Simulator
+
+from .conftest import FakeClock
+
+
+async def test_assets_match_the_simulator(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """Every asset and sensor point arrives with its newest reading."""
+    assets = await client.async_get_assets()
+    assert [asset.id for asset in assets] == simulator.asset_ids()
+    points = {point.id: point for asset in assets for point in asset.sensor_points}
+    assert sorted(points) == sorted(simulator.sensor_point_ids())
+    for point_id, point in points.items():
+        latest = simulator.latest(point_id)
+        assert latest is not None
+        assert point.last_reading is not None
+        assert (point.last_reading.timestamp, point.last_reading.value) == latest
+        assert point.sensor is not None
+        assert point.sensor.battery_percent is not None
+    assert {point.reading_type for point in points.values()} <= set(ReadingType)
+    assert all(asset.location and asset.location.time_zone for asset in assets)
+
+
+@pytest.mark.parametrize(
+    "sim_config", [SimConfig(accounts=[Account(sensor_points=1800)])]
+)
+async def test_paging_reads_every_page_once(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """A large account is read 500 assets a page, each page once."""
+    asset_count = len(simulator.asset_ids())
+    assert asset_count > 1000
+    assets = await client.async_get_assets()
+    assert len(assets) == asset_count
+    assert len({asset.id for asset in assets}) == asset_count
+    assert simulator.request_counts["/assets"] == math.ceil(asset_count / 500)
+
+
+async def test_empty_account(client: SmartSenseClient, simulator: Simulator) -> None:
+    """An account without assets is one request and an empty list."""
+    for asset_id in simulator.asset_ids():
+        simulator.remove_asset(asset_id)
+    assert await client.async_get_assets() == []
+    assert simulator.request_counts["/assets"] == 1
+
+
+def _page(page: int, total: int, ids: list[str]) -> str:
+    return json.dumps(
+        {
+            "data": [{"id": asset_id, "name": asset_id} for asset_id in ids],
+            "page": page,
+            "pageSize": 500,
+            "totalCount": total,
+        }
+    )
+
+
+async def test_repeated_page_ends_the_walk(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """A page that repeats assets already read is an error, not a loop."""
+    simulator.add_fault("/assets", status=200, body=_page(1, 3, ["a", "b"]))
+    simulator.add_fault("/assets", status=200, body=_page(2, 3, ["a", "b"]))
+    with pytest.raises(SmartSenseResponseError, match="repeats"):
+        await client.async_get_assets()
+
+
+async def test_wrong_page_number_ends_the_walk(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """An answer for another page than the one asked for is an error."""
+    simulator.add_fault("/assets", status=200, body=_page(1, 3, ["a", "b"]))
+    simulator.add_fault("/assets", status=200, body=_page(1, 3, ["c"]))
+    with pytest.raises(SmartSenseResponseError, match="page 1"):
+        await client.async_get_assets()
+
+
+async def test_page_past_total_count_ends_the_walk(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """More assets than totalCount announced is an error."""
+    simulator.add_fault("/assets", status=200, body=_page(1, 3, ["a", "b"]))
+    simulator.add_fault("/assets", status=200, body=_page(2, 3, ["c", "d"]))
+    with pytest.raises(SmartSenseResponseError, match="totalCount"):
+        await client.async_get_assets()
+
+
+async def test_listing_that_changes_mid_walk_is_read_again(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """A totalCount that changes between pages restarts the walk."""
+    simulator.add_fault("/assets", status=200, body=_page(1, 3, ["a", "b"]))
+    simulator.add_fault("/assets", status=200, body=_page(2, 4, ["c", "d"]))
+    assets = await client.async_get_assets()
+    assert [asset.id for asset in assets] == simulator.asset_ids()
+
+
+async def test_listing_that_keeps_changing_is_an_error(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """A listing that changes under every walk fails instead of looping."""
+    for walk in range(3):
+        simulator.add_fault("/assets", status=200, body=_page(1, 3 + walk, ["a"]))
+        simulator.add_fault("/assets", status=200, body=_page(2, 9, ["b"]))
+    with pytest.raises(SmartSenseResponseError, match="changing"):
+        await client.async_get_assets()
+
+
+async def test_shrinking_listing_is_read_again(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """An empty page before totalCount is reached means the listing moved."""
+    simulator.add_fault("/assets", status=200, body=_page(1, 3, ["a", "b"]))
+    simulator.add_fault("/assets", status=200, body=_page(2, 3, []))
+    assets = await client.async_get_assets()
+    assert [asset.id for asset in assets] == simulator.asset_ids()
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "expected"),
+    [("120", 120.0), ("Wed, 21 Oct 2099 07:28:00 GMT", None), (None, None)],
+)
+async def test_rate_limited(
+    client: SmartSenseClient,
+    simulator: Simulator,
+    retry_after: str | None,
+    expected: float | None,
+) -> None:
+    """429 is a rate-limit error carrying Retry-After in seconds when given."""
+    simulator.add_fault("/assets", status=429, retry_after=retry_after)
+    with pytest.raises(SmartSenseRateLimitError) as err:
+        await client.async_get_asset_page()
+    if retry_after is None:
+        assert err.value.retry_after is None
+    elif expected is not None:
+        assert err.value.retry_after == expected
+    else:
+        assert err.value.retry_after is not None
+        assert err.value.retry_after > 365 * 86400
+
+
+async def test_no_request_before_retry_after(
+    client: SmartSenseClient, simulator: Simulator, clock: FakeClock
+) -> None:
+    """Until Retry-After has passed, calls fail without reaching SmartSense."""
+    simulator.add_fault("/assets", status=429, retry_after="300")
+    with pytest.raises(SmartSenseRateLimitError):
+        await client.async_get_asset_page()
+    clock.now += 200
+    with pytest.raises(SmartSenseRateLimitError) as err:
+        await client.async_get_asset_page()
+    assert err.value.retry_after == pytest.approx(100)
+    assert simulator.request_counts["/assets"] == 1
+    clock.now += 101
+    await client.async_get_asset_page()
+    assert simulator.request_counts["/assets"] == 2
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+async def test_server_errors(
+    client: SmartSenseClient, simulator: Simulator, status: int
+) -> None:
+    """5xx answers are connection errors (the service is out, not the data bad)."""
+    simulator.add_fault("/assets", status=status, body="maintenance")
+    with pytest.raises(SmartSenseConnectionError, match=str(status)):
+        await client.async_get_asset_page()
+
+
+@pytest.mark.parametrize("status", [403, 404, 410, 422])
+async def test_client_errors(
+    client: SmartSenseClient, simulator: Simulator, status: int
+) -> None:
+    """Other 4xx answers are response errors, never auth errors."""
+    simulator.add_fault("/assets", status=status, body="no")
+    with pytest.raises(SmartSenseResponseError, match=str(status)):
+        await client.async_get_asset_page()
+
+
+async def test_timeout(simulator: Simulator, session: aiohttp.ClientSession) -> None:
+    """A request slower than the total timeout is a connection error."""
+    client = SmartSenseClient(
+        session, "demo", "demo-secret", base_url=simulator.url, request_timeout=0.2
+    )
+    simulator.add_fault("/assets", delay=2)
+    with pytest.raises(SmartSenseConnectionError, match="timed out"):
+        await client.async_get_asset_page()
+
+
+async def test_dropped_connection(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """A connection closed without an answer is a connection error.
+
+    aiohttp resends an idempotent request once on a dropped connection, so the
+    connection is dropped twice.
+    """
+    simulator.add_fault("/assets", kind="disconnect", count=2)
+    with pytest.raises(SmartSenseConnectionError):
+        await client.async_get_asset_page()
+
+
+async def test_connection_refused(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """Nothing listening is a connection error."""
+    await simulator.stop()
+    with pytest.raises(SmartSenseConnectionError):
+        await client.async_get_asset_page()
+
+
+@pytest.mark.parametrize("kind", ["malformed_json", "truncated", "wrong_content_type"])
+async def test_unreadable_answers(
+    client: SmartSenseClient, simulator: Simulator, kind: str
+) -> None:
+    """Broken JSON or a non-JSON answer is a response error."""
+    simulator.add_fault("/assets", kind=kind)
+    with pytest.raises(SmartSenseResponseError):
+        await client.async_get_asset_page()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[]",
+        '{"page": 1, "pageSize": 500, "totalCount": 0}',
+        '{"data": {}, "page": 1, "pageSize": 500, "totalCount": 0}',
+        '{"data": [], "page": "1", "pageSize": 500, "totalCount": 0}',
+        '{"data": [], "page": 1, "pageSize": 500}',
+    ],
+)
+async def test_listing_of_the_wrong_shape(
+    client: SmartSenseClient, simulator: Simulator, body: str
+) -> None:
+    """A listing without its data list or paging numbers is a response error."""
+    simulator.add_fault("/assets", status=200, body=body)
+    with pytest.raises(SmartSenseResponseError):
+        await client.async_get_asset_page()
+
+
+async def test_one_bad_asset_is_skipped(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """An asset without a name is skipped; the others are kept."""
+    bad, *good = simulator.asset_ids()
+    simulator.patch_asset(bad, name=DELETE)
+    assets = await client.async_get_assets()
+    assert [asset.id for asset in assets] == good
+
+
+async def test_bad_sensor_points_are_skipped(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """Sensor points without an id or with a wrong type are skipped alone."""
+    first, second, *rest = simulator.sensor_point_ids()
+    simulator.patch_sensor_point(first, id=DELETE)
+    simulator.patch_sensor_point(second, readingType=42)
+    assets = await client.async_get_assets()
+    points = [point.id for asset in assets for point in asset.sensor_points]
+    assert sorted(points) == sorted(rest)
+
+
+async def test_bad_nested_objects_lose_only_themselves(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """A malformed sensor or last reading is dropped; the point is kept."""
+    first, second, third, *_ = simulator.sensor_point_ids()
+    simulator.patch_sensor_point(first, lastReading={"timestamp": "now", "value": 1})
+    simulator.patch_sensor_point(second, sensor="s-1")
+    simulator.patch_sensor_point(
+        third, lastReading={"timestamp": "2026-11-28T01:45:00", "value": 1}
+    )
+    assets = await client.async_get_assets()
+    points = {point.id: point for asset in assets for point in asset.sensor_points}
+    assert points[first].last_reading is None
+    assert points[first].sensor is not None
+    assert points[second].sensor is None
+    assert points[second].last_reading is not None
+    assert points[third].last_reading is None
+
+
+async def test_missing_optional_fields_mean_not_reported(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """Optional fields may be absent or null without losing the point."""
+    point_id = simulator.sensor_point_ids()[0]
+    simulator.patch_sensor_point(
+        point_id, unit=DELETE, status=None, sensor={}, lastReading=None
+    )
+    assets = await client.async_get_assets()
+    point = next(p for a in assets for p in a.sensor_points if p.id == point_id)
+    assert point.unit is None
+    assert point.status is None
+    assert point.last_reading is None
+    assert point.sensor is not None
+    assert point.sensor.battery_percent is None
+
+
+async def test_unknown_enum_values_are_kept(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """Values SmartSense may add later stay raw strings, never an error."""
+    point_id = simulator.sensor_point_ids()[0]
+    simulator.patch_sensor_point(
+        point_id, readingType="Vibration", unit="mm/s", status="Tampered"
+    )
+    assets = await client.async_get_assets()
+    point = next(p for a in assets for p in a.sensor_points if p.id == point_id)
+    assert point.reading_type == "Vibration"
+    assert not isinstance(point.reading_type, ReadingType)
+    assert point.unit == "mm/s"
+    assert point.status == "Tampered"
+    others = [p for a in assets for p in a.sensor_points if p.id != point_id]
+    assert all(isinstance(p.status, Status) for p in others)
+    assert all(isinstance(p.unit, Unit) for p in others)

@@ -1,0 +1,97 @@
+"""Readings of one sensor point over a window."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from custom_components.smartsense.api import SmartSenseClient, SmartSenseResponseError
+from simulator import Simulator
+
+
+async def test_readings_match_the_simulator(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """A day of readings arrives ascending, as the simulator delivered them."""
+    point_id = simulator.sensor_point_ids()[0]
+    end = simulator.now()
+    start = end - timedelta(days=1)
+    readings = await client.async_get_readings(point_id, start, end)
+    assert [(r.timestamp, r.value) for r in readings] == simulator.readings(
+        point_id, start, end
+    )
+    assert len(readings) > 80
+    assert readings == sorted(readings, key=lambda r: r.timestamp)
+
+
+async def test_long_window_is_split(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """A window over 7 days takes several requests and loses nothing."""
+    point_id = simulator.sensor_point_ids()[0]
+    end = simulator.now()
+    start = end - timedelta(days=10)
+    readings = await client.async_get_readings(point_id, start, end)
+    assert simulator.request_counts["/sensorpoints/{id}/readings"] == 2
+    assert [(r.timestamp, r.value) for r in readings] == simulator.readings(
+        point_id, start, end
+    )
+
+
+async def test_any_time_zone_is_accepted(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """Aware datetimes in any zone are sent with their offset."""
+    point_id = simulator.sensor_point_ids()[0]
+    end = simulator.now().astimezone(ZoneInfo("America/New_York"))
+    readings = await client.async_get_readings(point_id, end - timedelta(hours=2), end)
+    assert readings
+    assert all(r.timestamp.tzinfo == UTC for r in readings)
+
+
+async def test_empty_window(client: SmartSenseClient, simulator: Simulator) -> None:
+    """An empty window makes no request."""
+    now = simulator.now()
+    assert await client.async_get_readings("sp-x", now, now) == []
+    assert simulator.request_counts["/sensorpoints/{id}/readings"] == 0
+
+
+async def test_naive_or_reversed_window_is_refused(client: SmartSenseClient) -> None:
+    """Naive datetimes and a start after the end are programming errors."""
+    naive = datetime(2026, 11, 28, 1, 0)  # noqa: DTZ001 - the point of the test
+    aware = naive.replace(tzinfo=UTC)
+    with pytest.raises(ValueError, match="timezone"):
+        await client.async_get_readings("sp-1", naive, aware)
+    with pytest.raises(ValueError, match="after"):
+        await client.async_get_readings("sp-1", aware, aware - timedelta(hours=1))
+
+
+async def test_bad_readings_are_skipped(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """Readings without a number or a time are skipped; the rest are sorted."""
+    simulator.add_fault(
+        "/sensorpoints",
+        status=200,
+        body='{"data": ['
+        '{"timestamp": "2026-11-28T01:30:00Z", "value": 2.5},'
+        '{"timestamp": "2026-11-28T01:00:00Z", "value": 1.5},'
+        '{"timestamp": "2026-11-28T01:15:00Z", "value": "warm"},'
+        '{"timestamp": "2026-11-28T01:20:00Z", "value": NaN},'
+        '{"value": 3}, 7]}',
+    )
+    now = simulator.now()
+    readings = await client.async_get_readings("sp-1", now - timedelta(hours=1), now)
+    assert [r.value for r in readings] == [1.5, 2.5]
+
+
+async def test_readings_of_the_wrong_shape(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """A readings answer without a data list is a response error."""
+    simulator.add_fault("/sensorpoints", status=200, body='{"readings": []}')
+    now = simulator.now()
+    with pytest.raises(SmartSenseResponseError):
+        await client.async_get_readings("sp-1", now - timedelta(hours=1), now)

@@ -1,0 +1,137 @@
+"""Fixtures shared by every test: a fresh simulator on loopback per test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from unittest.mock import PropertyMock, patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.smartsense.const import DOMAIN
+from simulator import Account, SimConfig, Simulator
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load the integration from custom_components."""
+
+
+@pytest.fixture
+def sim_config() -> SimConfig:
+    """The simulated SmartSense accounts; tests override it for other shapes."""
+    return SimConfig(accounts=[Account(sensor_points=8)])
+
+
+@pytest.fixture
+async def simulator(
+    socket_enabled: None, sim_config: SimConfig
+) -> AsyncIterator[Simulator]:
+    """A SmartSense simulator on 127.0.0.1 (the only address tests may reach)."""
+    sim = Simulator(sim_config)
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+@pytest.fixture
+def config_entry(simulator: Simulator) -> MockConfigEntry:
+    """A config entry of the demo account, pointed at the simulator."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="SmartSense",
+        unique_id="demo",
+        data={
+            CONF_CLIENT_ID: "demo",
+            CONF_CLIENT_SECRET: "demo-secret",
+            CONF_URL: simulator.url,
+        },
+    )
+
+
+@pytest.fixture
+async def loaded_entry(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """The config entry, set up."""
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+    return config_entry
+
+
+async def advance(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, minutes: float = 15
+) -> None:
+    """Let simulated time pass (Home Assistant's and the simulator's alike)."""
+    freezer.tick(timedelta(minutes=minutes))
+    async_fire_time_changed(hass)
+    # Coordinator refreshes run as background tasks: wait for them too.
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def entity_id(hass: HomeAssistant, platform: str, point_id: str, key: str) -> str:
+    """The entity id of one aspect (``key``) of a sensor point."""
+    found = er.async_get(hass).async_get_entity_id(
+        platform, DOMAIN, f"{point_id}:{key}"
+    )
+    assert found is not None, f"no {platform} {key} for {point_id}"
+    return found
+
+
+def point_of(entry: MockConfigEntry, asset_type: str, reading_type: str) -> str:
+    """The id of the first sensor point of a kind, as the integration sees it."""
+    data = entry.runtime_data.data
+    point_id: str = next(
+        point.id
+        for point in data.points.values()
+        if point.reading_type == reading_type
+        and data.assets[data.asset_of_point[point.id]].asset_type == asset_type
+    )
+    return point_id
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Create entities that are disabled by default enabled, to test them too."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+async def push_then_poll(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    point_id: str,
+    value: float,
+) -> None:
+    """Deliver a reading just before the next poll, then let that poll run.
+
+    Called right after a poll, so the pushed reading is newer than any reading
+    the simulator generates before the poll sees it.
+    """
+    await advance(hass, freezer, minutes=14)
+    simulator.push_reading(point_id, value)
+    await advance(hass, freezer, minutes=1.5)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots in Home Assistant's format, without volatile ids."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
