@@ -1,0 +1,40 @@
+"""The SmartSense integration: sensor readings from Digi's SmartSense cloud."""
+
+from __future__ import annotations
+
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .api import DEFAULT_BASE_URL, SmartSenseClient
+from .coordinator import SmartSenseConfigEntry, SmartSenseCoordinator, scan_interval
+
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -> bool:
+    """Set up SmartSense from a config entry."""
+    client = SmartSenseClient(
+        async_get_clientsession(hass),
+        entry.data[CONF_CLIENT_ID],
+        entry.data[CONF_CLIENT_SECRET],
+        base_url=entry.data.get(CONF_URL, DEFAULT_BASE_URL),
+    )
+    coordinator = SmartSenseCoordinator(hass, entry, client)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def _async_options_updated(
+    hass: HomeAssistant, entry: SmartSenseConfigEntry
+) -> None:
+    """Apply a new polling interval without reloading."""
+    entry.runtime_data.update_interval = scan_interval(entry)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -> bool:
+    """Unload a config entry."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

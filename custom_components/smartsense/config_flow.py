@@ -1,0 +1,239 @@
+"""Config flow: client credentials, reauthentication, reconfiguration, options."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL
+from homeassistant.core import callback
+from homeassistant.data_entry_flow import section
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import voluptuous as vol
+
+from .api import (
+    DEFAULT_BASE_URL,
+    SmartSenseAuthError,
+    SmartSenseClient,
+    SmartSenseError,
+    SmartSenseRateLimitError,
+)
+from .const import (
+    CONF_SCAN_INTERVAL_MINUTES,
+    DEFAULT_SCAN_INTERVAL_MINUTES,
+    DOMAIN,
+    LOGGER,
+    MAX_SCAN_INTERVAL_MINUTES,
+    MIN_SCAN_INTERVAL_MINUTES,
+    WEB_APP_URL,
+)
+
+if TYPE_CHECKING:
+    from .coordinator import SmartSenseConfigEntry
+
+_SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+# The user step keeps the API URL in a collapsed section: only those testing
+# against a simulator change it.
+SECTION_ADVANCED = "advanced"
+
+
+class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up a SmartSense account from its API client credentials."""
+
+    VERSION = 1
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the client id and secret (and, folded away, the API URL)."""
+        errors: dict[str, str] = {}
+        placeholders = {"web_app_url": WEB_APP_URL}
+        if user_input is not None:
+            await self.async_set_unique_id(user_input[CONF_CLIENT_ID])
+            self._abort_if_unique_id_configured()
+            data = {
+                CONF_CLIENT_ID: user_input[CONF_CLIENT_ID],
+                CONF_CLIENT_SECRET: user_input[CONF_CLIENT_SECRET],
+                CONF_URL: user_input[SECTION_ADVANCED][CONF_URL],
+            }
+            errors = await self._async_validate(
+                data, placeholders, url_field=SECTION_ADVANCED
+            )
+            if not errors:
+                return self.async_create_entry(title="SmartSense", data=data)
+        schema = self._schema(with_url=False).extend(
+            {
+                vol.Required(SECTION_ADVANCED): section(
+                    vol.Schema(
+                        {vol.Required(CONF_URL, default=DEFAULT_BASE_URL): _URL}
+                    ),
+                    {"collapsed": True},
+                )
+            }
+        )
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """SmartSense refused the stored credentials."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new client secret of the same client."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        placeholders = {"web_app_url": WEB_APP_URL}
+        if user_input is not None:
+            await self.async_set_unique_id(user_input[CONF_CLIENT_ID])
+            self._abort_if_unique_id_mismatch(reason="wrong_account")
+            errors = await self._async_validate(
+                {**entry.data, **user_input}, placeholders
+            )
+            if not errors:
+                return self.async_update_reload_and_abort(
+                    entry, data_updates=user_input
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=self.add_suggested_values_to_schema(
+                self._schema(with_url=False),
+                user_input or {CONF_CLIENT_ID: entry.data[CONF_CLIENT_ID]},
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the credentials or the API URL of the same account."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        placeholders = {"web_app_url": WEB_APP_URL}
+        if user_input is not None:
+            await self.async_set_unique_id(user_input[CONF_CLIENT_ID])
+            self._abort_if_unique_id_mismatch(reason="wrong_account")
+            data = {**entry.data, **user_input}
+            errors = await self._async_validate(data, placeholders)
+            if not errors:
+                return self.async_update_reload_and_abort(entry, data_updates=data)
+        suggested = user_input or {
+            key: value for key, value in entry.data.items() if key != CONF_CLIENT_SECRET
+        }
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                self._schema(with_url=True), suggested
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    @staticmethod
+    def _schema(*, with_url: bool) -> vol.Schema:
+        fields: dict[Any, Any] = {
+            vol.Required(CONF_CLIENT_ID): str,
+            vol.Required(CONF_CLIENT_SECRET): _SECRET,
+        }
+        if with_url:
+            fields[vol.Required(CONF_URL, default=DEFAULT_BASE_URL)] = _URL
+        return vol.Schema(fields)
+
+    async def _async_validate(
+        self,
+        data: Mapping[str, Any],
+        placeholders: dict[str, str],
+        *,
+        url_field: str = CONF_URL,
+    ) -> dict[str, str]:
+        """Request a token and the first asset; return the form's errors.
+
+        An unusable URL is reported on `url_field`, the form entry holding it.
+        """
+        try:
+            client = SmartSenseClient(
+                async_get_clientsession(self.hass),
+                data[CONF_CLIENT_ID],
+                data[CONF_CLIENT_SECRET],
+                base_url=data[CONF_URL],
+            )
+        except ValueError:
+            return {url_field: "invalid_url"}
+        try:
+            await client.async_get_asset_page(page=1, page_size=1)
+        except SmartSenseAuthError:
+            return {"base": "invalid_auth"}
+        except SmartSenseRateLimitError as err:
+            placeholders["retry_after"] = str(round(err.retry_after or 60))
+            return {"base": "rate_limited"}
+        except SmartSenseError:
+            return {"base": "cannot_connect"}
+        except Exception:  # noqa: BLE001 - the form shows "unknown" instead
+            LOGGER.exception("Unexpected error while checking SmartSense credentials")
+            return {"base": "unknown"}
+        return {}
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: SmartSenseConfigEntry) -> OptionsFlow:
+        """The options flow of an entry."""
+        return SmartSenseOptionsFlow()
+
+
+class SmartSenseOptionsFlow(OptionsFlow):
+    """Let the user choose how often SmartSense is polled."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the polling interval in minutes."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={
+                    CONF_SCAN_INTERVAL_MINUTES: int(
+                        user_input[CONF_SCAN_INTERVAL_MINUTES]
+                    )
+                }
+            )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_SCAN_INTERVAL_MINUTES): NumberSelector(
+                    NumberSelectorConfig(
+                        min=MIN_SCAN_INTERVAL_MINUTES,
+                        max=MAX_SCAN_INTERVAL_MINUTES,
+                        step=1,
+                        mode=NumberSelectorMode.BOX,
+                        unit_of_measurement="min",
+                    )
+                )
+            }
+        )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                schema,
+                {
+                    CONF_SCAN_INTERVAL_MINUTES: self.config_entry.options.get(
+                        CONF_SCAN_INTERVAL_MINUTES, DEFAULT_SCAN_INTERVAL_MINUTES
+                    )
+                },
+            ),
+        )

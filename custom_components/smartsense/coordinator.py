@@ -1,0 +1,171 @@
+"""The coordinator that polls SmartSense for every asset of an account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, override
+
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    Asset,
+    SensorPoint,
+    SmartSenseAuthError,
+    SmartSenseClient,
+    SmartSenseError,
+    SmartSenseRateLimitError,
+)
+from .const import (
+    CONF_SCAN_INTERVAL_MINUTES,
+    DEFAULT_REPORT_INTERVAL,
+    DEFAULT_SCAN_INTERVAL_MINUTES,
+    DOMAIN,
+    LOGGER,
+    STALE_INTERVALS,
+)
+
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigEntry
+    from homeassistant.core import HomeAssistant
+
+type SmartSenseConfigEntry = ConfigEntry[SmartSenseCoordinator]
+
+
+@dataclass(frozen=True, slots=True)
+class SmartSenseData:
+    """One successful poll, keyed by SmartSense's stable ids."""
+
+    assets: dict[str, Asset]
+    points: dict[str, SensorPoint]
+    asset_of_point: dict[str, str]
+    # Each sensor point's report interval, as observed from its readings.
+    intervals: dict[str, timedelta] = field(default_factory=dict)
+
+    def is_stale(self, point_id: str, now: datetime) -> bool:
+        """Whether a point's newest reading is too old to be shown as current."""
+        point = self.points.get(point_id)
+        if point is None or point.last_reading is None:
+            return False
+        interval = self.intervals.get(point_id, DEFAULT_REPORT_INTERVAL)
+        return now - point.last_reading.timestamp > STALE_INTERVALS * interval
+
+
+def scan_interval(entry: SmartSenseConfigEntry) -> timedelta:
+    """The polling interval the user chose."""
+    return timedelta(
+        minutes=entry.options.get(
+            CONF_SCAN_INTERVAL_MINUTES, DEFAULT_SCAN_INTERVAL_MINUTES
+        )
+    )
+
+
+class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
+    """Lists every asset, with each point's newest reading, once per interval."""
+
+    config_entry: SmartSenseConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SmartSenseConfigEntry,
+        client: SmartSenseClient,
+    ) -> None:
+        """Create the coordinator of one config entry."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=DOMAIN,
+            update_interval=scan_interval(entry),
+        )
+        self.client = client
+        self.last_success: datetime | None = None
+        self.last_retry_after: float | None = None
+
+    @override
+    async def _async_update_data(self) -> SmartSenseData:
+        try:
+            assets = await self.client.async_get_assets()
+        except SmartSenseAuthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except SmartSenseRateLimitError as err:
+            # Never come back sooner than SmartSense asked, nor than planned.
+            interval = self.update_interval or scan_interval(self.config_entry)
+            wait = max(err.retry_after or 0.0, interval.total_seconds())
+            self.last_retry_after = err.retry_after
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="rate_limited",
+                translation_placeholders={"seconds": str(round(wait))},
+                retry_after=wait,
+            ) from err
+        except SmartSenseError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="update_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        data = self._index(assets)
+        self.last_success = dt_util.utcnow()
+        self.last_retry_after = None
+        if self.data is not None:
+            self._remove_vanished(data)
+        return data
+
+    def _index(self, assets: list[Asset]) -> SmartSenseData:
+        points: dict[str, SensorPoint] = {}
+        asset_of_point: dict[str, str] = {}
+        for asset in assets:
+            for point in asset.sensor_points:
+                points[point.id] = point
+                asset_of_point[point.id] = asset.id
+        previous = self.data
+        intervals: dict[str, timedelta] = {}
+        if previous is not None:
+            for point_id, point in points.items():
+                interval = previous.intervals.get(point_id)
+                before = previous.points.get(point_id)
+                if before and before.last_reading and point.last_reading:
+                    step = point.last_reading.timestamp - before.last_reading.timestamp
+                    # The smallest step seen is the report interval; a longer
+                    # one only means readings were missed or polled slowly.
+                    if step > timedelta(0) and (interval is None or step < interval):
+                        interval = step
+                if interval is not None:
+                    intervals[point_id] = interval
+        return SmartSenseData(
+            assets={asset.id: asset for asset in assets},
+            points=points,
+            asset_of_point=asset_of_point,
+            intervals=intervals,
+        )
+
+    def _remove_vanished(self, data: SmartSenseData) -> None:
+        """Remove devices and entities that a successful poll no longer lists."""
+        entry_id = self.config_entry.entry_id
+        device_registry = dr.async_get(self.hass)
+        for asset_id in self.data.assets.keys() - data.assets.keys():
+            if device := device_registry.async_get_device_by_identifier(
+                (DOMAIN, asset_id), entry_id
+            ):
+                LOGGER.debug(
+                    "Removing asset %s that SmartSense no longer lists", asset_id
+                )
+                device_registry.async_remove_device(device.id)
+        gone = {
+            point_id
+            for point_id in self.data.points.keys() - data.points.keys()
+            if self.data.asset_of_point[point_id] in data.assets
+        }
+        if not gone:
+            return
+        entity_registry = er.async_get(self.hass)
+        for entity in er.async_entries_for_config_entry(entity_registry, entry_id):
+            if entity.unique_id.rpartition(":")[0] in gone:
+                entity_registry.async_remove(entity.entity_id)

@@ -1,0 +1,89 @@
+"""Diagnostics: the entry, the coordinator's health, and the SHAPE of answers.
+
+The shape (field names and value types, never values) lets a user with a real
+account show how SmartSense's answers differ from the contract we modelled.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
+from homeassistant.util import dt as dt_util
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+    from .coordinator import SmartSenseConfigEntry
+
+TO_REDACT = {CONF_CLIENT_ID, CONF_CLIENT_SECRET, "access_token"}
+
+
+def shape(value: Any) -> Any:
+    """Field names and value types of a JSON value, without any value.
+
+    The items of a list are merged into one shape, so a listing of thousands of
+    assets stays short; a field that only some items have says ``missing``.
+    """
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        merged: Any = None
+        for item in value:
+            merged = _merge(merged, shape(item)) if merged is not None else shape(item)
+        return [merged] if merged is not None else []
+    return "null" if value is None else type(value).__name__
+
+
+def _merge(first: Any, second: Any) -> Any:
+    if isinstance(first, dict) and isinstance(second, dict):
+        return {
+            key: _merge(first.get(key, "missing"), second.get(key, "missing"))
+            for key in sorted(first.keys() | second.keys())
+        }
+    if isinstance(first, list) and isinstance(second, list):
+        # A list's shape holds at most one (merged) item shape.
+        return [_merge(first[0], second[0])] if first and second else first or second
+    if isinstance(first, str) and isinstance(second, str):
+        return " | ".join(sorted(set(first.split(" | ")) | set(second.split(" | "))))
+    # An object or a list in some items, a scalar (often null) in others.
+    return {"one of": [first, second]}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: SmartSenseConfigEntry
+) -> dict[str, Any]:
+    """Diagnostics of one config entry, with nothing secret in them."""
+    coordinator = entry.runtime_data
+    data = coordinator.data
+    now = dt_util.utcnow()
+    return {
+        "entry": {
+            "data": async_redact_data(dict(entry.data), TO_REDACT),
+            "options": dict(entry.options),
+        },
+        "coordinator": {
+            "last_update_success": coordinator.last_update_success,
+            "last_success": coordinator.last_success,
+            "last_error": repr(coordinator.last_exception)
+            if coordinator.last_exception
+            else None,
+            "last_retry_after": coordinator.last_retry_after,
+            "update_interval_seconds": coordinator.update_interval.total_seconds()
+            if coordinator.update_interval
+            else None,
+            "token_requests": coordinator.client.token_requests,
+        },
+        "counts": {
+            "assets": len(data.assets),
+            "sensor_points": len(data.points),
+            "stale_sensor_points": sum(
+                data.is_stale(point_id, now) for point_id in data.points
+            ),
+        },
+        "answer_shapes": {
+            kind: shape(answer)
+            for kind, answer in coordinator.client.last_answers.items()
+        },
+    }

@@ -1,0 +1,118 @@
+"""The base of every SmartSense entity: one sensor point on one asset."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN, WEB_APP_URL
+from .coordinator import SmartSenseCoordinator
+
+if TYPE_CHECKING:
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .api import Asset, SensorPoint
+    from .coordinator import SmartSenseConfigEntry
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmartSenseEntityDescription(EntityDescription):
+    """What every SmartSense entity description adds."""
+
+    # A reading older than the point's stale limit makes the entity unavailable.
+    hide_when_stale: bool = False
+
+
+def unique_id(point_id: str, key: str) -> str:
+    """Unique id of one entity of a sensor point (ids are SmartSense's own)."""
+    return f"{point_id}:{key}"
+
+
+def device_info(asset: Asset) -> DeviceInfo:
+    """The Home Assistant device of one SmartSense asset."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, asset.id)},
+        name=asset.name,
+        manufacturer="SmartSense",
+        model=asset.asset_type,
+        suggested_area=asset.location.name if asset.location else None,
+        configuration_url=WEB_APP_URL,
+    )
+
+
+class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
+    """An entity that shows one aspect of one sensor point."""
+
+    _attr_has_entity_name = True
+    entity_description: SmartSenseEntityDescription
+
+    def __init__(
+        self,
+        coordinator: SmartSenseCoordinator,
+        point_id: str,
+        description: SmartSenseEntityDescription,
+    ) -> None:
+        """Bind the entity to a sensor point that the last poll listed."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self.point_id = point_id
+        data = coordinator.data
+        point = data.points[point_id]
+        self._attr_unique_id = unique_id(point_id, description.key)
+        self._attr_device_info = device_info(data.assets[data.asset_of_point[point_id]])
+        self._attr_translation_placeholders = {"point": point.name}
+
+    @property
+    def point(self) -> SensorPoint | None:
+        """The sensor point as of the last successful poll."""
+        return self.coordinator.data.points.get(self.point_id)
+
+    @property
+    def stale(self) -> bool:
+        """Whether the point's newest reading is too old to be current."""
+        return self.coordinator.data.is_stale(self.point_id, dt_util.utcnow())
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while polls fail, once the point is no longer listed, or
+        (for the point's own reading) while its newest reading is too old."""
+        return (
+            super().available
+            and self.point is not None
+            and not (self.entity_description.hide_when_stale and self.stale)
+        )
+
+
+def add_entities_for_points[E: SmartSenseEntity](
+    entry: SmartSenseConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    create: Callable[[SmartSenseCoordinator, SensorPoint], list[E]],
+) -> None:
+    """Add a platform's entities now and for every point a later poll lists."""
+    coordinator = entry.runtime_data
+    known: set[str] = set()
+
+    @callback
+    def add_new_points() -> None:
+        points = coordinator.data.points
+        # Forget points that vanished, so that they are added again if they return.
+        known.intersection_update(points)
+        new = points.keys() - known
+        if not new:
+            return
+        known.update(new)
+        async_add_entities(
+            entity
+            for point_id in new
+            for entity in create(coordinator, points[point_id])
+        )
+
+    add_new_points()
+    entry.async_on_unload(coordinator.async_add_listener(add_new_points))

@@ -1,0 +1,152 @@
+"""Setting up, polling and unloading an entry against the simulator."""
+
+from __future__ import annotations
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from simulator import Simulator
+
+from .conftest import advance
+
+FREEZER = "sensor.store_8_walk_in_freezer_air_temperature"
+AUTH = "/auth/oauth"
+
+
+def _reauth_flows(hass: HomeAssistant) -> list[object]:
+    return [
+        flow
+        for flow in hass.config_entries.flow.async_progress()
+        if flow["context"]["source"] == SOURCE_REAUTH
+    ]
+
+
+async def test_setup_and_unload(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Setting up costs one token and one listing; unloading removes the states."""
+    assert simulator.request_counts[AUTH] == 1
+    assert simulator.request_counts["/assets"] == 1
+    assert hass.states.get(FREEZER) is not None
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.NOT_LOADED
+    assert hass.states.get(FREEZER).state == STATE_UNAVAILABLE
+
+
+@pytest.mark.parametrize(
+    ("fault", "state"),
+    [
+        ({"status": 503, "body": "maintenance"}, ConfigEntryState.SETUP_RETRY),
+        ({"kind": "disconnect", "count": 2}, ConfigEntryState.SETUP_RETRY),
+        ({"kind": "malformed_json"}, ConfigEntryState.SETUP_RETRY),
+        ({"status": 429, "retry_after": "60"}, ConfigEntryState.SETUP_RETRY),
+    ],
+)
+async def test_setup_not_ready(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    simulator: Simulator,
+    fault: dict[str, str | int],
+    state: ConfigEntryState,
+) -> None:
+    """An outage at start-up makes Home Assistant retry the setup later."""
+    simulator.add_fault("/assets", **fault)  # type: ignore[arg-type]
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is state
+    assert not _reauth_flows(hass)
+
+
+async def test_setup_auth_failed_starts_reauth(
+    hass: HomeAssistant, config_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Refused credentials at start-up ask the user to re-authenticate."""
+    simulator.rotate_secret("demo", "rotated")
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    assert len(_reauth_flows(hass)) == 1
+
+
+async def test_rotated_secret_while_running_starts_reauth(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """When the secret is rotated, the next poll asks for reauthentication."""
+    simulator.rotate_secret("demo", "rotated")
+    await advance(hass, freezer)
+    assert hass.states.get(FREEZER).state == STATE_UNAVAILABLE
+    assert len(_reauth_flows(hass)) == 1
+
+
+async def test_one_token_per_lifetime(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """Three hours of polling with hour-long tokens: a renewal each hour."""
+    for _ in range(12):
+        await advance(hass, freezer)
+    assert simulator.request_counts["/assets"] == 13
+    # Tokens at 0 min, then at 60, 120 and 180 (each 60 s before expiry).
+    assert simulator.request_counts[AUTH] == 4
+
+
+async def test_outage_makes_entities_unavailable_until_it_clears(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """A failed poll shows unavailable, not an old value; the next good one heals."""
+    simulator.add_fault("/assets", status=500, body="oops")
+    await advance(hass, freezer)
+    assert hass.states.get(FREEZER).state == STATE_UNAVAILABLE
+    await advance(hass, freezer)
+    state = hass.states.get(FREEZER)
+    assert state.state != STATE_UNAVAILABLE
+    assert not _reauth_flows(hass)
+
+
+async def test_rate_limit_defers_the_next_poll(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """After a 429 with Retry-After, nothing is asked of SmartSense until then."""
+    simulator.add_fault("/assets", status=429, retry_after="3600")
+    await advance(hass, freezer)
+    assert simulator.request_counts["/assets"] == 2
+    assert hass.states.get(FREEZER).state == STATE_UNAVAILABLE
+    for _ in range(3):
+        await advance(hass, freezer)
+    assert simulator.request_counts["/assets"] == 2
+    await advance(hass, freezer, minutes=16)
+    assert simulator.request_counts["/assets"] == 3
+    assert hass.states.get(FREEZER).state != STATE_UNAVAILABLE
+
+
+async def test_rate_limit_without_retry_after_waits_one_interval(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """A bare 429 never makes the integration poll faster than planned."""
+    simulator.add_fault("/assets", status=429, retry_after="5")
+    await advance(hass, freezer)
+    await advance(hass, freezer, minutes=1)
+    assert simulator.request_counts["/assets"] == 2
+    await advance(hass, freezer, minutes=14)
+    assert simulator.request_counts["/assets"] == 3
