@@ -51,6 +51,8 @@ def config_entry(simulator: Simulator) -> MockConfigEntry:
     return MockConfigEntry(
         domain=DOMAIN,
         title="SmartSense",
+        # Fixed, so snapshots of ids derived from it stay the same.
+        entry_id="01KSMARTSENSETESTENTRY0001",
         unique_id="demo",
         data={
             CONF_CLIENT_ID: "demo",

@@ -91,6 +91,10 @@ async def test_devices(
 ) -> None:
     """One device per asset, with maker, model, area and a link to the web app."""
     devices = dr.async_entries_for_config_entry(device_registry, loaded_entry.entry_id)
+    # Besides the assets, the account itself is a service device.
+    (account,) = [d for d in devices if d.entry_type is dr.DeviceEntryType.SERVICE]
+    assert account.identifiers == {(DOMAIN, loaded_entry.entry_id)}
+    devices.remove(account)
     assert len(devices) == len(simulator.asset_ids())
     assets = loaded_entry.runtime_data.data.assets
     for device in devices:

@@ -7,6 +7,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import DEFAULT_BASE_URL, SmartSenseClient
+from .backfill import Backfill
 from .coordinator import SmartSenseConfigEntry, SmartSenseCoordinator, scan_interval
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
@@ -20,7 +21,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -
         entry.data[CONF_CLIENT_SECRET],
         base_url=entry.data.get(CONF_URL, DEFAULT_BASE_URL),
     )
-    coordinator = SmartSenseCoordinator(hass, entry, client)
+    backfill = Backfill(hass, entry.entry_id, client)
+    await backfill.async_load()
+    coordinator = SmartSenseCoordinator(hass, entry, client, backfill)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
@@ -37,4 +40,5 @@ async def _async_options_updated(
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -> bool:
     """Unload a config entry."""
+    await entry.runtime_data.backfill.async_save()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

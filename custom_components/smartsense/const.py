@@ -19,3 +19,6 @@ DEFAULT_REPORT_INTERVAL: Final = timedelta(minutes=15)
 STALE_INTERVALS: Final = 3
 
 WEB_APP_URL: Final = "https://app.smartsense.co"
+
+# Dispatcher signal, formatted with the entry id, sent when a backfill run ends.
+SIGNAL_BACKFILL: Final = f"{DOMAIN}_backfill_{{}}"

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
 
+    from .backfill import Backfill
+
 type SmartSenseConfigEntry = ConfigEntry[SmartSenseCoordinator]
 
 
@@ -73,6 +75,7 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
         hass: HomeAssistant,
         entry: SmartSenseConfigEntry,
         client: SmartSenseClient,
+        backfill: Backfill,
     ) -> None:
         """Create the coordinator of one config entry."""
         super().__init__(
@@ -83,6 +86,7 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
             update_interval=scan_interval(entry),
         )
         self.client = client
+        self.backfill = backfill
         self.last_success: datetime | None = None
         self.last_retry_after: float | None = None
 
@@ -114,8 +118,14 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
         data = self._index(assets)
         self.last_success = dt_util.utcnow()
         self.last_retry_after = None
+        self.backfill.async_track(data)
         if self.data is not None:
             self._remove_vanished(data)
+            # Not on the first poll after start-up: the recorder first compiles
+            # the periods it missed, and the backfill then replaces them.
+            self.config_entry.async_create_background_task(
+                self.hass, self.backfill.async_run(data), "smartsense backfill"
+            )
         return data
 
     def _index(self, assets: list[Asset]) -> SmartSenseData:

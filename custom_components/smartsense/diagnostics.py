@@ -58,6 +58,7 @@ async def async_get_config_entry_diagnostics(
     coordinator = entry.runtime_data
     data = coordinator.data
     now = dt_util.utcnow()
+    backfill = coordinator.backfill.as_dict()
     return {
         "entry": {
             "data": async_redact_data(dict(entry.data), TO_REDACT),
@@ -81,6 +82,13 @@ async def async_get_config_entry_diagnostics(
             "stale_sensor_points": sum(
                 data.is_stale(point_id, now) for point_id in data.points
             ),
+        },
+        "backfill": {
+            "waiting_sensor_points": coordinator.backfill.waiting,
+            "gaps": backfill["gaps"],
+            "rechecks": backfill["rechecks"],
+            "accounted_sensor_points": len(backfill["accounted"]),
+            "last_error": coordinator.backfill.last_error,
         },
         "answer_shapes": {
             kind: shape(answer)

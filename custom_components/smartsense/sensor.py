@@ -20,8 +20,13 @@ from homeassistant.const import (
     UnitOfPressure,
     UnitOfTemperature,
 )
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import ReadingType, SensorPoint, Unit
+from .const import DOMAIN, SIGNAL_BACKFILL, WEB_APP_URL
+from .coordinator import SmartSenseCoordinator
 from .entity import (
     SmartSenseEntity,
     SmartSenseEntityDescription,
@@ -32,7 +37,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import SmartSenseConfigEntry, SmartSenseCoordinator
+    from .coordinator import SmartSenseConfigEntry
 
 PARALLEL_UPDATES = 0
 
@@ -130,6 +135,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the sensors of every sensor point, now and as points appear."""
+    async_add_entities([SmartSenseBackfillSensor(entry.runtime_data)])
     add_entities_for_points(entry, async_add_entities, _entities)
 
 
@@ -143,3 +149,41 @@ class SmartSenseSensor(SmartSenseEntity, SensorEntity):
         """The value from the last successful poll."""
         point = self.point
         return self.entity_description.value_fn(point) if point else None
+
+
+class SmartSenseBackfillSensor(CoordinatorEntity[SmartSenseCoordinator], SensorEntity):
+    """How many sensor points still wait for missed readings to be backfilled."""
+
+    _attr_has_entity_name = True
+    _attr_translation_key = "backfill_pending"
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    _attr_state_class = SensorStateClass.MEASUREMENT
+
+    def __init__(self, coordinator: SmartSenseCoordinator) -> None:
+        """Attach the sensor to the account's own (service) device."""
+        super().__init__(coordinator)
+        entry_id = coordinator.config_entry.entry_id
+        self._attr_unique_id = f"{entry_id}:backfill_pending"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, entry_id)},
+            name="SmartSense",
+            manufacturer="SmartSense",
+            entry_type=DeviceEntryType.SERVICE,
+            configuration_url=WEB_APP_URL,
+        )
+
+    async def async_added_to_hass(self) -> None:
+        """Also update when a backfill run between polls made progress."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                SIGNAL_BACKFILL.format(self.coordinator.config_entry.entry_id),
+                self.async_write_ha_state,
+            )
+        )
+
+    @property
+    def native_value(self) -> int:
+        """Sensor points with hours not yet imported or not yet rechecked."""
+        return self.coordinator.backfill.waiting

@@ -7,8 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from custom_components.smartsense.api import SmartSenseClient, SmartSenseResponseError
+from custom_components.smartsense.api import (
+    SmartSenseClient,
+    SmartSenseRateLimitError,
+    SmartSenseResponseError,
+)
 from simulator import Simulator
+
+from .conftest import FakeClock
 
 
 async def test_readings_match_the_simulator(
@@ -95,3 +101,34 @@ async def test_readings_of_the_wrong_shape(
     now = simulator.now()
     with pytest.raises(SmartSenseResponseError):
         await client.async_get_readings("sp-1", now - timedelta(hours=1), now)
+
+
+async def test_rate_limited_readings_pause_only_readings(
+    client: SmartSenseClient, simulator: Simulator, clock: FakeClock
+) -> None:
+    """A 429 on readings holds back readings, not the asset listing."""
+    point_id = simulator.sensor_point_ids()[0]
+    now = simulator.now()
+    simulator.add_fault("/sensorpoints", status=429, retry_after="600")
+    with pytest.raises(SmartSenseRateLimitError):
+        await client.async_get_readings(point_id, now - timedelta(hours=1), now)
+    with pytest.raises(SmartSenseRateLimitError):
+        await client.async_get_readings(point_id, now - timedelta(hours=1), now)
+    assert simulator.request_counts["/sensorpoints/{id}/readings"] == 1
+    await client.async_get_asset_page()
+    clock.now += 601
+    assert await client.async_get_readings(point_id, now - timedelta(hours=1), now)
+
+
+async def test_rate_limited_listing_pauses_everything(
+    client: SmartSenseClient, simulator: Simulator, clock: FakeClock
+) -> None:
+    """A 429 on the listing holds back every request until Retry-After."""
+    point_id = simulator.sensor_point_ids()[0]
+    now = simulator.now()
+    simulator.add_fault("/assets", status=429, retry_after="600")
+    with pytest.raises(SmartSenseRateLimitError):
+        await client.async_get_asset_page()
+    with pytest.raises(SmartSenseRateLimitError):
+        await client.async_get_readings(point_id, now - timedelta(hours=1), now)
+    assert simulator.request_counts["/sensorpoints/{id}/readings"] == 0

@@ -32,6 +32,8 @@ DEFAULT_TIMEOUT = 30.0
 AUTH_PATH = "/auth/oauth"
 # A token is renewed this long before SmartSense says it expires.
 TOKEN_MARGIN = 60.0
+_ALL = "all"
+READINGS = "readings"
 # Walks restarted because the listing changed under the client, before giving up.
 LISTING_RESTARTS = 2
 
@@ -107,7 +109,9 @@ class SmartSenseClient:
         self._token: str | None = None
         self._token_valid_until = 0.0
         self._token_lock = asyncio.Lock()
-        self._not_before = 0.0
+        # Monotonic time before which no request may go out, after a 429:
+        # for every path, or (a 429 on readings) for readings only.
+        self._not_before: dict[str, float] = {}
         self.token_requests = 0
         # The last decoded answer per path kind, for diagnostics of its shape.
         self.last_answers: dict[str, Any] = {}
@@ -185,7 +189,7 @@ class SmartSenseClient:
         while start < end:
             stop = min(start + window, end)
             payload = await self._get(
-                path, contract.readings_query(start, stop), "readings"
+                path, contract.readings_query(start, stop), READINGS
             )
             readings.extend(contract.parse_readings(payload))
             start = stop
@@ -210,6 +214,7 @@ class SmartSenseClient:
             payload = await self._call(
                 "POST",
                 AUTH_PATH,
+                "token",
                 headers={"Authorization": self._basic_auth},
                 data={"grant_type": "client_credentials"},
                 refused=(400, 401),
@@ -241,13 +246,13 @@ class SmartSenseClient:
     async def _get(self, path: str, params: Mapping[str, str], kind: str) -> Any:
         token = await self._valid_token()
         try:
-            payload = await self._bearer_get(path, params, token)
+            payload = await self._bearer_get(path, params, token, kind)
         except _Refused:
             self._drop_token(token)
             _LOGGER.debug("Token refused on %s; renewing once", path)
             token = await self._valid_token()
             try:
-                payload = await self._bearer_get(path, params, token)
+                payload = await self._bearer_get(path, params, token, kind)
             except _Refused:
                 self._drop_token(token)
                 raise SmartSenseAuthError("SmartSense refused a fresh token") from None
@@ -255,11 +260,12 @@ class SmartSenseClient:
         return payload
 
     async def _bearer_get(
-        self, path: str, params: Mapping[str, str], token: str
+        self, path: str, params: Mapping[str, str], token: str, kind: str
     ) -> Any:
         return await self._call(
             "GET",
             path,
+            kind,
             params=params,
             headers={"Authorization": f"Bearer {token}"},
             refused=(401,),
@@ -269,6 +275,7 @@ class SmartSenseClient:
         self,
         method: str,
         path: str,
+        kind: str,
         *,
         refused: tuple[int, ...],
         headers: Mapping[str, str] | None = None,
@@ -278,8 +285,13 @@ class SmartSenseClient:
 
         Raises ``_Refused`` for a status in ``refused``, for the caller to judge.
         No request is sent before a ``Retry-After`` SmartSense gave has passed.
+        A 429 on readings (history, never urgent) pauses only readings, so that
+        the asset listing keeps live values current.
         """
-        wait = self._not_before - self._clock()
+        now = self._clock()
+        wait = (
+            max(self._not_before.get(_ALL, 0.0), self._not_before.get(kind, 0.0)) - now
+        )
         if wait > 0:
             raise SmartSenseRateLimitError(
                 "waiting for SmartSense's Retry-After to pass", wait
@@ -297,7 +309,8 @@ class SmartSenseClient:
                 return await self._json(response, path)
         except SmartSenseRateLimitError as err:
             if err.retry_after:
-                self._not_before = self._clock() + err.retry_after
+                scope = kind if kind == READINGS else _ALL
+                self._not_before[scope] = self._clock() + err.retry_after
             raise
         except TimeoutError:
             raise SmartSenseConnectionError(f"{path} timed out") from None

@@ -1,0 +1,296 @@
+"""Backfill of long-term statistics over gaps in what Home Assistant saw.
+
+When Home Assistant was down, or polls failed, the recorder never saw the
+readings SmartSense took meanwhile: its hourly statistics show a straight line
+and miss the minimum and maximum an auditor asks for. SmartSense keeps every
+reading, so after such a gap the missed readings are fetched and the hourly
+mean, minimum and maximum of each complete hour are imported into the sensor
+entity's long-term statistics.
+
+Imports replace the rows of the hours they cover, so running twice changes
+nothing. Each gap is fetched once more an hour after it was imported, so that
+readings delivered late (store and forward) correct the hours they belong to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+import math
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.recorder.models import (
+    StatisticData,
+    StatisticMeanType,
+    StatisticMetaData,
+)
+from homeassistant.components.recorder.statistics import async_import_statistics
+from homeassistant.components.sensor.const import UNIT_CONVERTERS
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, Platform
+from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    Reading,
+    ReadingType,
+    SmartSenseClient,
+    SmartSenseError,
+    SmartSenseRateLimitError,
+)
+from .const import DEFAULT_REPORT_INTERVAL, DOMAIN, LOGGER, SIGNAL_BACKFILL
+from .entity import unique_id
+from .sensor import measurement_description
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+    from .coordinator import SmartSenseData
+
+STORAGE_VERSION = 1
+# SmartSense keeps every reading, but a backfill reaches at most this far back.
+MAX_AGE = timedelta(days=7)
+# Readings requests one backfill run may make; the rest waits for the next poll.
+MAX_REQUESTS = 10
+# A gap is imported once its last hour ended this long ago: by then the
+# recorder has compiled every hour of it, and the import replaces the
+# recorder's rows instead of racing it. One request then covers the whole gap.
+SETTLE = timedelta(minutes=10)
+# A gap is fetched once more this long after its import, for late readings.
+RECHECK_AFTER = timedelta(hours=1)
+HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A span of one sensor point's readings that the statistics lack."""
+
+    start: datetime
+    end: datetime
+    # For a recheck: when it is due.
+    due: datetime | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        """The gap as stored."""
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "due": self.due.isoformat() if self.due else None,
+        }
+
+    @classmethod
+    def from_dict(cls, stored: dict[str, Any]) -> Gap:
+        """A gap as stored."""
+        due = stored.get("due")
+        return cls(
+            datetime.fromisoformat(stored["start"]),
+            datetime.fromisoformat(stored["end"]),
+            datetime.fromisoformat(due) if due else None,
+        )
+
+
+def _hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def hourly_statistics(
+    readings: list[Reading], convert: Callable[[float], float]
+) -> list[StatisticData]:
+    """Mean, minimum and maximum of each hour that has readings."""
+    hours: dict[datetime, list[float]] = {}
+    for reading in readings:
+        hours.setdefault(_hour(reading.timestamp), []).append(convert(reading.value))
+    return [
+        StatisticData(
+            start=start,
+            mean=sum(values) / len(values),
+            min=min(values),
+            max=max(values),
+        )
+        for start, values in sorted(hours.items())
+    ]
+
+
+class Backfill:
+    """Finds gaps in each sensor point's readings and fills the statistics."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry_id: str, client: SmartSenseClient
+    ) -> None:
+        """Create the backfill of one config entry; call async_load next."""
+        self._hass = hass
+        self._entry_id = entry_id
+        self._client = client
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.backfill"
+        )
+        self._lock = asyncio.Lock()
+        # The newest reading time accounted for, per sensor point.
+        self.accounted: dict[str, datetime] = {}
+        # Hours not imported yet, and imported hours to fetch once more.
+        self.gaps: dict[str, Gap] = {}
+        self.rechecks: dict[str, Gap] = {}
+        self.last_error: str | None = None
+
+    @property
+    def waiting(self) -> int:
+        """How many sensor points have hours not yet imported or rechecked."""
+        return len(self.gaps.keys() | self.rechecks.keys())
+
+    async def async_load(self) -> None:
+        """Load what earlier runs of Home Assistant accounted for."""
+        stored = await self._store.async_load() or {}
+        self.accounted = {
+            point_id: datetime.fromisoformat(moment)
+            for point_id, moment in stored.get("accounted", {}).items()
+        }
+        self.gaps = {k: Gap.from_dict(v) for k, v in stored.get("gaps", {}).items()}
+        self.rechecks = {
+            k: Gap.from_dict(v) for k, v in stored.get("rechecks", {}).items()
+        }
+
+    async def async_save(self) -> None:
+        """Write the state now (on unload, before a new instance reads it)."""
+        await self._store.async_save(self.as_dict())
+
+    def as_dict(self) -> dict[str, Any]:
+        """What is stored (and shown in diagnostics)."""
+        return {
+            "accounted": {k: v.isoformat() for k, v in self.accounted.items()},
+            "gaps": {k: v.as_dict() for k, v in self.gaps.items()},
+            "rechecks": {k: v.as_dict() for k, v in self.rechecks.items()},
+        }
+
+    @callback
+    def async_track(self, data: SmartSenseData) -> None:
+        """Account for a successful poll; queue the gaps it reveals."""
+        oldest = dt_util.utcnow() - MAX_AGE
+        for point_id, point in data.points.items():
+            if point.reading_type == ReadingType.DOOR_OPEN or not point.last_reading:
+                continue
+            newest = point.last_reading.timestamp
+            before = self.accounted.get(point_id)
+            if before is not None and newest <= before:
+                continue
+            self.accounted[point_id] = newest
+            interval = data.intervals.get(point_id, DEFAULT_REPORT_INTERVAL)
+            if before is None or newest - before <= interval:
+                continue
+            start = max(before, oldest)
+            if gap := self.gaps.get(point_id):
+                start = min(start, gap.start)
+            self.gaps[point_id] = Gap(start, newest)
+            LOGGER.debug("Readings of %s missed since %s", point_id, start)
+        for point_id in self.accounted.keys() - data.points.keys():
+            del self.accounted[point_id]
+            self.gaps.pop(point_id, None)
+            self.rechecks.pop(point_id, None)
+        self._store.async_delay_save(self.as_dict, 10)
+
+    async def async_run(self, data: SmartSenseData) -> None:
+        """Import what MAX_REQUESTS readings requests allow."""
+        if self._lock.locked():
+            return
+        if "recorder" not in self._hass.config.components:
+            self.gaps.clear()
+            self.rechecks.clear()
+            return
+        async with self._lock:
+            await self._async_fill(data)
+        self._store.async_delay_save(self.as_dict, 10)
+        async_dispatcher_send(self._hass, SIGNAL_BACKFILL.format(self._entry_id))
+
+    async def _async_fill(self, data: SmartSenseData) -> None:
+        budget = MAX_REQUESTS
+        now = dt_util.utcnow()
+        # Only hours that ended SETTLE ago are final.
+        final = _hour(now - SETTLE)
+        work = [(point_id, gap, False) for point_id, gap in self.gaps.items()] + [
+            (point_id, gap, True)
+            for point_id, gap in self.rechecks.items()
+            if gap.due and gap.due <= now
+        ]
+        for point_id, gap, recheck in work:
+            first = _hour(gap.start)
+            end = min(_hour(gap.end) + HOUR, final)
+            if end <= first:
+                continue  # not one final hour yet
+            requests = math.ceil((end - first) / timedelta(days=7))
+            if requests > budget:
+                return
+            budget -= requests
+            try:
+                readings = await self._client.async_get_readings(point_id, first, end)
+            except SmartSenseRateLimitError as err:
+                # Paused until the next poll; the client waits out Retry-After.
+                self.last_error = f"rate limited ({err.retry_after} s)"
+                return
+            except SmartSenseError as err:
+                self.last_error = str(err)
+                return
+            self.last_error = None
+            if not self._import(data, point_id, readings):
+                self.gaps.pop(point_id, None)
+                self.rechecks.pop(point_id, None)
+            elif recheck:
+                del self.rechecks[point_id]
+            else:
+                self._imported(point_id, gap, first, end, now)
+
+    def _imported(
+        self, point_id: str, gap: Gap, first: datetime, end: datetime, now: datetime
+    ) -> None:
+        """Move imported hours from the gap to a recheck an hour later."""
+        if end > gap.end:
+            del self.gaps[point_id]
+        else:
+            self.gaps[point_id] = Gap(end, gap.end)
+        due = now + RECHECK_AFTER
+        if earlier := self.rechecks.get(point_id):
+            # One recheck covers it all, when the earliest import asked for it.
+            first, due = min(first, earlier.start), earlier.due or due
+        self.rechecks[point_id] = Gap(first, end - HOUR, due)
+
+    def _import(
+        self, data: SmartSenseData, point_id: str, readings: list[Reading]
+    ) -> bool:
+        """Import the readings' hourly statistics; False if there is no entity."""
+        point = data.points.get(point_id)
+        entity_id = er.async_get(self._hass).async_get_entity_id(
+            Platform.SENSOR, DOMAIN, unique_id(point_id, "value")
+        )
+        state = self._hass.states.get(entity_id) if entity_id else None
+        if point is None or entity_id is None or state is None:
+            LOGGER.debug("No enabled sensor for %s; its backfill is dropped", point_id)
+            return False
+        description = measurement_description(point)
+        unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+        converter = UNIT_CONVERTERS.get(description.device_class)
+        convert: Callable[[float], float] = (
+            converter.converter_factory(description.native_unit_of_measurement, unit)
+            if converter
+            else float
+        )
+        statistics = hourly_statistics(readings, convert)
+        if statistics:
+            LOGGER.debug(
+                "Importing %s hours of statistics for %s", len(statistics), entity_id
+            )
+            async_import_statistics(
+                self._hass,
+                StatisticMetaData(
+                    mean_type=StatisticMeanType.ARITHMETIC,
+                    has_sum=False,
+                    name=None,
+                    source="recorder",
+                    statistic_id=entity_id,
+                    unit_class=converter.UNIT_CLASS if converter else None,
+                    unit_of_measurement=unit,
+                ),
+                statistics,
+            )
+        return True
