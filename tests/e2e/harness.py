@@ -1,0 +1,360 @@
+"""Real processes for the end-to-end tests: the simulator and Home Assistant.
+
+Both run as child processes on 127.0.0.1 and are driven over HTTP, as a user's
+browser or script would: nothing here imports the integration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Awaitable, Callable
+import os
+from pathlib import Path
+import re
+import signal
+import socket
+import sys
+import time
+from typing import Any
+
+import aiohttp
+
+from scripts.develop import (
+    OWNER_NAME,
+    OWNER_PASSWORD,
+    OWNER_USERNAME,
+    configuration_yaml,
+    install_integration,
+    seed_http,
+    seed_onboarding,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+HOST = "127.0.0.1"
+START_TIMEOUT = 120.0  # seconds; Home Assistant starts in about 5 s here
+STOP_TIMEOUT = 60.0
+_SIM_BANNER = re.compile(r"SmartSense simulator at (http://\S+)")
+
+# What the end-to-end configuration adds to the one scripts/develop writes: a
+# counter for the user's automation to increment.
+E2E_YAML = """
+counter:
+  freezer_alerts:
+    name: Freezer alerts
+"""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def build_config(config_dir: Path, port: int) -> Path:
+    """A fresh Home Assistant configuration with the integration as HACS installs it."""
+    config_dir.mkdir(parents=True)
+    (config_dir / "configuration.yaml").write_text(
+        configuration_yaml(port, name="SmartSense end-to-end") + E2E_YAML,
+        encoding="utf-8",
+    )
+    (config_dir / "automations.yaml").write_text("[]\n", encoding="utf-8")
+    install_integration(config_dir, copy=True)
+    seed_http(config_dir, port)
+    seed_onboarding(config_dir)
+    return config_dir
+
+
+async def wait_for[T](
+    probe: Callable[[], Awaitable[T | None]],
+    what: str,
+    seconds: float = 30.0,
+    interval: float = 0.25,
+) -> T:
+    """Call `probe` until it returns something other than None."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = await probe()
+        if result is not None:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {seconds:.0f} s waiting for {what}")
+        await asyncio.sleep(interval)
+
+
+async def _stop_process(
+    process: asyncio.subprocess.Process, sig: signal.Signals, grace: float
+) -> int:
+    """Stop a child with `sig`; kill it if it does not exit in time."""
+    if process.returncode is None:
+        process.send_signal(sig)
+        try:
+            async with asyncio.timeout(grace):
+                await process.wait()
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            return -signal.SIGKILL
+    assert process.returncode is not None
+    return process.returncode
+
+
+class SimulatorProcess:
+    """`python -m simulator` on a free port, with its /_sim control surface."""
+
+    def __init__(self, process: asyncio.subprocess.Process, url: str) -> None:
+        self.process = process
+        self.url = url
+        self._session = aiohttp.ClientSession()
+
+    @classmethod
+    async def start(cls, log_path: Path, port: int = 0) -> SimulatorProcess:
+        with log_path.open("ab") as log:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "simulator",
+                "--host",
+                HOST,
+                "--port",
+                str(port),
+                cwd=ROOT,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=log,
+            )
+        assert process.stdout is not None
+        try:
+            async with asyncio.timeout(30):
+                while line := await process.stdout.readline():
+                    if match := _SIM_BANNER.search(line.decode()):
+                        return cls(process, match.group(1))
+        except BaseException:
+            await _stop_process(process, signal.SIGKILL, 10)
+            raise
+        raise AssertionError(
+            f"the simulator exited ({await process.wait()}); see {log_path}"
+        )
+
+    async def stop(self) -> int:
+        await self._session.close()
+        code = await _stop_process(self.process, signal.SIGINT, 10)
+        await self.process.communicate()  # drain and close the stdout pipe
+        return code
+
+    async def _call(self, method: str, path: str, body: Any = None) -> Any:
+        async with self._session.request(method, self.url + path, json=body) as resp:
+            assert resp.status == 200, f"{method} {path}: {resp.status}"
+            return await resp.json()
+
+    async def request_counts(self) -> dict[str, int]:
+        """Requests per API route since the last reset."""
+        counts: dict[str, int] = await self._call("GET", "/_sim/requests")
+        return counts
+
+    async def reset_counts(self) -> None:
+        await self._call("DELETE", "/_sim/requests")
+
+    async def push_reading(self, point_id: str, value: float) -> None:
+        await self._call(
+            "POST", f"/_sim/sensorpoints/{point_id}/reading", {"value": value}
+        )
+
+    async def token(self, client_id: str, client_secret: str) -> str:
+        """An access token of our own (counted under /auth/oauth)."""
+        basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+        async with self._session.post(
+            f"{self.url}/auth/oauth",
+            data={"grant_type": "client_credentials"},
+            headers={"Authorization": f"Basic {basic}"},
+        ) as resp:
+            assert resp.status == 200
+            token: str = (await resp.json())["access_token"]
+            return token
+
+    async def assets(self, token: str) -> list[dict[str, Any]]:
+        """Every asset with its sensor points, as the API serves them now."""
+        assets: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            async with self._session.get(
+                f"{self.url}/assets",
+                params={"page": page, "pageSize": 500},
+                headers={"Authorization": f"Bearer {token}"},
+            ) as resp:
+                assert resp.status == 200
+                body = await resp.json()
+            assets.extend(body["data"])
+            if len(assets) >= body["totalCount"]:
+                return assets
+            page += 1
+
+
+class HomeAssistantProcess:
+    """`hass -c <config>` on 127.0.0.1, with an owner and an access token."""
+
+    def __init__(self, config_dir: Path, port: int, log_path: Path) -> None:
+        self.config_dir = config_dir
+        self.url = f"http://{HOST}:{port}"
+        self.log_path = log_path
+        self.process: asyncio.subprocess.Process | None = None
+        self.token: str | None = None
+        self._session = aiohttp.ClientSession()
+
+    # -- the process ------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start hass and wait until its HTTP server answers."""
+        with self.log_path.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                str(Path(sys.executable).with_name("hass")),
+                "-c",
+                str(self.config_dir),
+                # Everything it needs is in requirements_test.txt; never pip here.
+                "--skip-pip",
+                cwd=self.config_dir,
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        await wait_for(self._answers, "Home Assistant's HTTP server", START_TIMEOUT)
+
+    async def _answers(self) -> bool | None:
+        assert self.process is not None
+        if self.process.returncode is not None:
+            raise AssertionError(
+                f"hass exited ({self.process.returncode}):\n{self.log_tail()}"
+            )
+        try:
+            # Any answer will do: before onboarding this one is a 400.
+            async with self._session.get(f"{self.url}/auth/providers"):
+                return True
+        except aiohttp.ClientError:
+            return None
+
+    async def stop(self) -> int:
+        """Stop hass as a service manager would (SIGTERM); its exit code."""
+        if self.process is None:
+            return 0
+        code = await _stop_process(self.process, signal.SIGTERM, STOP_TIMEOUT)
+        self.process = None
+        return code
+
+    async def close(self) -> None:
+        await self.stop()
+        await self._session.close()
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    # -- onboarding and auth ----------------------------------------------
+
+    async def create_owner(self) -> None:
+        """Create the owner through the onboarding API and get a token for it."""
+        client_id = f"{self.url}/"
+
+        async def person_loaded() -> bool | None:
+            answer = await self._json(
+                "POST", "/api/onboarding/integration/wait", {"domain": "person"}
+            )
+            return True if answer["integration_loaded"] else None
+
+        await wait_for(person_loaded, "the person integration", START_TIMEOUT)
+        answer = await self._json(
+            "POST",
+            "/api/onboarding/users",
+            {
+                "client_id": client_id,
+                "name": OWNER_NAME,
+                "username": OWNER_USERNAME,
+                "password": OWNER_PASSWORD,
+                "language": "en",
+            },
+        )
+        async with self._session.post(
+            f"{self.url}/auth/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": answer["auth_code"],
+                "client_id": client_id,
+            },
+        ) as resp:
+            assert resp.status == 200, await resp.text()
+            self.token = (await resp.json())["access_token"]
+
+    async def wait_running(self) -> None:
+        """Wait until Home Assistant has finished starting."""
+
+        async def running() -> bool | None:
+            try:
+                config = await self.get("/api/config")
+            except aiohttp.ClientError, AssertionError:
+                return None
+            return True if config["state"] == "RUNNING" else None
+
+        await wait_for(running, "Home Assistant to run", START_TIMEOUT)
+
+    # -- REST and WebSocket API -------------------------------------------
+
+    async def _json(
+        self, method: str, path: str, body: Any = None, *, status: int = 200
+    ) -> Any:
+        headers = (
+            {} if self.token is None else {"Authorization": f"Bearer {self.token}"}
+        )
+        async with self._session.request(
+            method, self.url + path, json=body, headers=headers
+        ) as resp:
+            text = await resp.text()
+            assert resp.status == status, f"{method} {path}: {resp.status} {text}"
+            return await resp.json() if text else None
+
+    async def get(self, path: str) -> Any:
+        return await self._json("GET", path)
+
+    async def post(self, path: str, body: Any = None) -> Any:
+        return await self._json("POST", path, body)
+
+    async def call_service(
+        self, domain: str, service: str, data: dict[str, Any] | None = None
+    ) -> None:
+        await self.post(f"/api/services/{domain}/{service}", data or {})
+
+    async def states(self) -> dict[str, dict[str, Any]]:
+        return {state["entity_id"]: state for state in await self.get("/api/states")}
+
+    async def state(self, entity_id: str) -> dict[str, Any]:
+        state: dict[str, Any] = await self.get(f"/api/states/{entity_id}")
+        return state
+
+    async def ws(self, command: dict[str, Any]) -> Any:
+        """Run one WebSocket API command and return its result."""
+        async with self._session.ws_connect(f"{self.url}/api/websocket") as ws:
+            assert (await ws.receive_json())["type"] == "auth_required"
+            await ws.send_json({"type": "auth", "access_token": self.token})
+            assert (await ws.receive_json())["type"] == "auth_ok"
+            await ws.send_json({"id": 1, **command})
+            answer = await ws.receive_json()
+        assert answer["success"], answer
+        return answer["result"]
+
+    async def smartsense_entries(self) -> list[dict[str, Any]]:
+        entries: list[dict[str, Any]] = await self.get(
+            "/api/config/config_entries/entry?domain=smartsense"
+        )
+        return entries
+
+    async def wait_entry_loaded(self) -> dict[str, Any]:
+        """The one SmartSense entry, once it is loaded."""
+
+        async def loaded() -> dict[str, Any] | None:
+            entries = await self.smartsense_entries()
+            assert len(entries) == 1, entries
+            return entries[0] if entries[0]["state"] == "loaded" else None
+
+        return await wait_for(loaded, "the SmartSense entry to load")
