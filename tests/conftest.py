@@ -137,3 +137,8 @@ async def push_then_poll(
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Snapshots in Home Assistant's format, without volatile ids."""
     return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+# Reliability and security (#6): the --soak options, and the guard that fails
+# any test whose log records show a secret (see tests/safety.py).
+from .safety import log_guard, pytest_addoption  # noqa: E402, F401

@@ -11,6 +11,7 @@ from homeassistant.components.recorder.core import Recorder
 from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import PressureConverter, TemperatureConverter
@@ -55,12 +56,16 @@ async def _downtime(
     freezer: FrozenDateTimeFactory,
     entry: MockConfigEntry,
     hours: float,
-) -> None:
-    """Home Assistant stops polling for some hours, then starts again."""
+) -> datetime:
+    """Run, stop for some hours, start again; returns when it stopped."""
+    entry.add_to_hass(hass)
+    await _setup(hass, entry)
+    stopped = dt_util.utcnow()
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     freezer.tick(timedelta(hours=hours))
     await _setup(hass, entry)
+    return stopped
 
 
 def _hour(moment: datetime) -> datetime:
@@ -180,10 +185,7 @@ async def test_six_hours_of_downtime_are_backfilled(
     simulator: Simulator,
 ) -> None:
     """Every hour Home Assistant missed gets SmartSense's mean, min and max."""
-    config_entry.add_to_hass(hass)
-    await _setup(hass, config_entry)
-    down_from = dt_util.utcnow()
-    await _downtime(hass, freezer, config_entry, hours=6)
+    down_from = await _downtime(hass, freezer, config_entry, hours=6)
     points = len(_numeric_points(config_entry))
     # The first poll after start-up finds the gaps; none is imported before
     # its last hour is final (and the recorder compiled it).
@@ -201,10 +203,7 @@ async def test_second_run_changes_nothing(
     simulator: Simulator,
 ) -> None:
     """Importing the same gap twice leaves the statistics exactly as they were."""
-    config_entry.add_to_hass(hass)
-    await _setup(hass, config_entry)
-    down_from = dt_util.utcnow()
-    await _downtime(hass, freezer, config_entry, hours=3)
+    down_from = await _downtime(hass, freezer, config_entry, hours=3)
     await _poll_until_backfilled(hass, freezer, config_entry, simulator)
     start, end = _hour(down_from), _hour(down_from) + 3 * HOUR
     point_id = _numeric_points(config_entry)[0]
@@ -231,10 +230,7 @@ async def test_rate_limit_pauses_backfill_not_live_values(
     simulator: Simulator,
 ) -> None:
     """A 429 on readings pauses the backfill; live entities stay current."""
-    config_entry.add_to_hass(hass)
-    await _setup(hass, config_entry)
-    down_from = dt_util.utcnow()
-    await _downtime(hass, freezer, config_entry, hours=4)
+    down_from = await _downtime(hass, freezer, config_entry, hours=4)
     points = _numeric_points(config_entry)
     assert len(points) > 20
     backfill = config_entry.runtime_data.backfill
@@ -273,10 +269,7 @@ async def test_celsius_account_is_imported_in_fahrenheit(
     simulator: Simulator,
 ) -> None:
     """Statistics are imported in the unit the entity's statistics use (°F)."""
-    config_entry.add_to_hass(hass)
-    await _setup(hass, config_entry)
-    down_from = dt_util.utcnow()
-    await _downtime(hass, freezer, config_entry, hours=3)
+    down_from = await _downtime(hass, freezer, config_entry, hours=3)
     ends = await _poll_until_backfilled(hass, freezer, config_entry, simulator)
     assert "C" in {
         str(point.unit) for point in config_entry.runtime_data.data.points.values()
@@ -292,10 +285,7 @@ async def test_late_reading_corrects_an_imported_hour(
     simulator: Simulator,
 ) -> None:
     """A reading delivered after its hour was imported is included an hour later."""
-    config_entry.add_to_hass(hass)
-    await _setup(hass, config_entry)
-    down_from = dt_util.utcnow()
-    await _downtime(hass, freezer, config_entry, hours=3)
+    down_from = await _downtime(hass, freezer, config_entry, hours=3)
     point_id = _numeric_points(config_entry)[0]
     statistic_id = entity_id(hass, Platform.SENSOR, point_id, "value")
     rechecks = config_entry.runtime_data.backfill.rechecks
@@ -314,3 +304,72 @@ async def test_late_reading_corrects_an_imported_hour(
             break
     (row,) = await _statistics(hass, statistic_id, hour, hour + HOUR)
     assert row["max"] == pytest.approx(150.0)
+
+
+@pytest.mark.freeze_time(START)
+async def test_outage_during_backfill_keeps_the_gaps(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """A failed readings request leaves every gap for the next poll."""
+    await _downtime(hass, freezer, config_entry, hours=3)
+    backfill = config_entry.runtime_data.backfill
+    gaps = dict(backfill.gaps)
+    freezer.tick(timedelta(minutes=70))
+    simulator.add_fault("/sensorpoints", status=503, body="maintenance")
+    await advance(hass, freezer, minutes=1)
+    assert simulator.request_counts[READINGS] == 1
+    assert backfill.last_error is not None
+    assert "503" in backfill.last_error
+    assert backfill.gaps.keys() == gaps.keys()
+    await advance(hass, freezer)
+    assert backfill.last_error is None
+    assert not backfill.gaps.keys() & gaps.keys() or all(
+        backfill.gaps[p].start > gaps[p].start for p in backfill.gaps.keys() & gaps
+    )
+
+
+@pytest.mark.freeze_time(START)
+async def test_state_survives_a_restart(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """Gaps and rechecks are stored, so a restart resumes where it stopped."""
+    await _downtime(hass, freezer, config_entry, hours=3)
+    await _poll_until_backfilled(hass, freezer, config_entry, simulator)
+    backfill = config_entry.runtime_data.backfill
+    rechecks = dict(backfill.rechecks)
+    assert rechecks
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    await hass.async_block_till_done()
+    restored = config_entry.runtime_data.backfill
+    assert restored is not backfill
+    assert restored.rechecks == rechecks
+
+
+@pytest.mark.freeze_time(START)
+async def test_disabled_sensor_is_not_backfilled(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """A point whose sensor entity is disabled is dropped from the backfill."""
+    await _downtime(hass, freezer, config_entry, hours=3)
+    point_id = _numeric_points(config_entry)[0]
+    backfill = config_entry.runtime_data.backfill
+    assert point_id in backfill.gaps
+    er.async_get(hass).async_update_entity(
+        entity_id(hass, Platform.SENSOR, point_id, "value"),
+        disabled_by=er.RegistryEntryDisabler.USER,
+    )
+    await hass.async_block_till_done()
+    await _poll_until_backfilled(hass, freezer, config_entry, simulator)
+    # Disabling an entity reloads the entry: look at the backfill now running.
+    backfill = config_entry.runtime_data.backfill
+    assert point_id not in backfill.gaps
+    assert point_id not in backfill.rechecks

@@ -150,3 +150,22 @@ async def test_rate_limit_without_retry_after_waits_one_interval(
     assert simulator.request_counts["/assets"] == 2
     await advance(hass, freezer, minutes=14)
     assert simulator.request_counts["/assets"] == 3
+
+
+async def test_no_backfill_without_the_recorder(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """Without the recorder there are no statistics to fill: nothing is fetched."""
+    point_id = simulator.sensor_point_ids()[0]
+    simulator.set_offline(point_id)
+    for _ in range(3):
+        await advance(hass, freezer)
+    simulator.set_offline(point_id, offline=False)
+    for _ in range(6):
+        await advance(hass, freezer)
+    backfill = loaded_entry.runtime_data.backfill
+    assert backfill.waiting == 0
+    assert simulator.request_counts["/sensorpoints/{id}/readings"] == 0

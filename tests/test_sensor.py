@@ -249,3 +249,27 @@ async def test_unknown_reading_type_is_a_plain_number(
     if latest is not None:
         assert float(state.state) == pytest.approx(latest[1])
     assert loaded_entry.state is ConfigEntryState.LOADED
+
+
+async def test_large_account_enables_only_readings(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    simulator: Simulator,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Past Home Assistant's per-entry limit, only readings start enabled.
+
+    The limit (10,000 enabled entities per entry) is lowered to the size of
+    the 8-point test account, rather than simulating 2,000 points.
+    """
+    config_entry.add_to_hass(hass)
+    with patch(
+        "custom_components.smartsense.entity.MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY",
+        len(simulator.sensor_point_ids()) * 5,
+    ):
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done()
+    entries = er.async_entries_for_config_entry(entity_registry, config_entry.entry_id)
+    enabled = {entry.unique_id for entry in entries if not entry.disabled}
+    assert enabled == {f"{point_id}:value" for point_id in simulator.sensor_point_ids()}
+    assert len(entries) > 5 * len(enabled)

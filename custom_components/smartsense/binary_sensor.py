@@ -17,7 +17,7 @@ from .api import ReadingType, SensorPoint, Status
 from .entity import (
     SmartSenseEntity,
     SmartSenseEntityDescription,
-    add_entities_for_points,
+    async_add_entities_for_points,
 )
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the binary sensors of every sensor point, now and as points appear."""
-    add_entities_for_points(entry, async_add_entities, _entities)
+    await async_add_entities_for_points(entry, async_add_entities, _entities)
 
 
 class SmartSenseBinarySensor(SmartSenseEntity, BinarySensorEntity):

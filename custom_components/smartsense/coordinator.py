@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, override
 
+from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -35,6 +37,13 @@ if TYPE_CHECKING:
     from .backfill import Backfill
 
 type SmartSenseConfigEntry = ConfigEntry[SmartSenseCoordinator]
+type _Listener = tuple[int, tuple[CALLBACK_TYPE, object | None]]
+
+# After a poll, up to this many entities are updated in one go. A larger
+# account's are updated in batches of this size, one batch per turn of the event
+# loop, so that tens of thousands of state writes never hold the loop for
+# seconds (docs/performance.md).
+LISTENER_BATCH = 250
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +98,45 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
         self.backfill = backfill
         self.last_success: datetime | None = None
         self.last_retry_after: float | None = None
+        self._batches: asyncio.Task[None] | None = None
+
+    @callback
+    @override
+    def async_update_listeners(self) -> None:
+        """Update every listener: at once, or in batches for a large account."""
+        if len(self._listeners) <= LISTENER_BATCH:
+            super().async_update_listeners()
+            return
+        if self._batches is not None:
+            # The listeners it has not reached yet are updated by this round.
+            self._batches.cancel()
+        # Not eagerly: the first batch too waits for the next turn of the loop,
+        # as the poll that ends here has just held the loop for a while.
+        self._batches = self.config_entry.async_create_task(
+            self.hass,
+            self._async_update_in_batches(list(self._listeners.items())),
+            "smartsense update listeners",
+            eager_start=False,
+        )
+
+    async def _async_update_in_batches(self, listeners: list[_Listener]) -> None:
+        for start in range(0, len(listeners), LISTENER_BATCH):
+            if start:
+                await asyncio.sleep(0)
+            for listener_id, (update_callback, _) in listeners[
+                start : start + LISTENER_BATCH
+            ]:
+                # Skip a listener removed since (an entity removed meanwhile).
+                if listener_id not in self._listeners:
+                    continue
+                try:
+                    update_callback()
+                except Exception:
+                    self.logger.exception(
+                        "Unexpected error updating listener %s for %s",
+                        id(update_callback),
+                        self.name,
+                    )
 
     @override
     async def _async_update_data(self) -> SmartSenseData:
@@ -115,11 +163,17 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
                 translation_key="update_failed",
                 translation_placeholders={"error": str(err)},
             ) from err
+        # A turn of the loop between reading the listing's last page and
+        # indexing it: at 10,000 sensor points each takes tens of milliseconds.
+        await asyncio.sleep(0)
         data = self._index(assets)
         self.last_success = dt_util.utcnow()
         self.last_retry_after = None
         self.backfill.async_track(data)
-        if self.data is not None:
+        previous: SmartSenseData | None = self.data
+        if previous is None:
+            self._remove_unlisted(data)
+        else:
             self._remove_vanished(data)
             # Not on the first poll after start-up: the recorder first compiles
             # the periods it missed, and the backfill then replaces them.
@@ -155,6 +209,25 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
             asset_of_point=asset_of_point,
             intervals=intervals,
         )
+
+    def _remove_unlisted(self, data: SmartSenseData) -> None:
+        """Remove what vanished while the entry was not loaded (first poll)."""
+        entry_id = self.config_entry.entry_id
+        device_registry = dr.async_get(self.hass)
+        for device in dr.async_entries_for_config_entry(device_registry, entry_id):
+            if not any(
+                domain == DOMAIN and (asset_id in data.assets or asset_id == entry_id)
+                for domain, asset_id in device.identifiers
+            ):
+                LOGGER.debug(
+                    "Removing device %s: SmartSense no longer lists it", device.id
+                )
+                device_registry.async_remove_device(device.id)
+        entity_registry = er.async_get(self.hass)
+        for entity in er.async_entries_for_config_entry(entity_registry, entry_id):
+            owner = entity.unique_id.rpartition(":")[0]
+            if owner not in data.points and owner != entry_id:
+                entity_registry.async_remove(entity.entity_id)
 
     def _remove_vanished(self, data: SmartSenseData) -> None:
         """Remove devices and entities that a successful poll no longer lists."""

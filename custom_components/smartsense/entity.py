@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
@@ -22,12 +24,35 @@ if TYPE_CHECKING:
     from .coordinator import SmartSenseConfigEntry
 
 
+# At setup, entities are handed to Home Assistant in batches of this size, one
+# batch per turn of the event loop: Home Assistant registers a batch and writes
+# its states without yielding, and a large account has tens of thousands.
+ADD_BATCH = 100
+
+
 @dataclass(frozen=True, kw_only=True)
 class SmartSenseEntityDescription(EntityDescription):
     """What every SmartSense entity description adds."""
 
     # A reading older than the point's stale limit makes the entity unavailable.
     hide_when_stale: bool = False
+
+
+# Entities of a sensor point that are enabled by default: its reading, alarm,
+# connectivity, battery and last reading.
+ENABLED_PER_POINT = 5
+
+
+def readings_only(coordinator: SmartSenseCoordinator) -> bool:
+    """Whether only readings start enabled, for an account too large for more.
+
+    Home Assistant enables at most MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
+    entities per config entry and drops the rest. On an account where every
+    point's entities would not fit, only the readings start enabled (up to that
+    many points); the user may enable others, within the limit.
+    """
+    points = len(coordinator.data.points)
+    return points * ENABLED_PER_POINT + 1 > MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
 
 
 def unique_id(point_id: str, key: str) -> str:
@@ -68,6 +93,8 @@ class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
         self._attr_unique_id = unique_id(point_id, description.key)
         self._attr_device_info = device_info(data.assets[data.asset_of_point[point_id]])
         self._attr_translation_placeholders = {"point": point.name}
+        if description.key != "value" and readings_only(coordinator):
+            self._attr_entity_registry_enabled_default = False
 
     @property
     def point(self) -> SensorPoint | None:
@@ -90,7 +117,7 @@ class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
         )
 
 
-def add_entities_for_points[E: SmartSenseEntity](
+async def async_add_entities_for_points[E: SmartSenseEntity](
     entry: SmartSenseConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
     create: Callable[[SmartSenseCoordinator, SensorPoint], list[E]],
@@ -99,20 +126,35 @@ def add_entities_for_points[E: SmartSenseEntity](
     coordinator = entry.runtime_data
     known: set[str] = set()
 
-    @callback
-    def add_new_points() -> None:
+    def new_points() -> list[str]:
         points = coordinator.data.points
         # Forget points that vanished, so that they are added again if they return.
         known.intersection_update(points)
         new = points.keys() - known
-        if not new:
-            return
         known.update(new)
-        async_add_entities(
-            entity
-            for point_id in new
-            for entity in create(coordinator, points[point_id])
-        )
+        return list(new)
 
-    add_new_points()
+    @callback
+    def add_new_points() -> None:
+        points = coordinator.data.points
+        if entities := [
+            entity
+            for point_id in new_points()
+            for entity in create(coordinator, points[point_id])
+        ]:
+            async_add_entities(entities)
+
+    # Listening first, so that a poll between the batches below adds its points.
     entry.async_on_unload(coordinator.async_add_listener(add_new_points))
+    batch: list[E] = []
+    for point_id in new_points():
+        # Such a poll may also have dropped a point that is not added yet.
+        if (point := coordinator.data.points.get(point_id)) is None:
+            continue
+        batch += create(coordinator, point)
+        if len(batch) >= ADD_BATCH:
+            async_add_entities(batch)
+            batch = []
+            await asyncio.sleep(0)
+    if batch:
+        async_add_entities(batch)

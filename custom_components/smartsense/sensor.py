@@ -30,7 +30,8 @@ from .coordinator import SmartSenseCoordinator
 from .entity import (
     SmartSenseEntity,
     SmartSenseEntityDescription,
-    add_entities_for_points,
+    async_add_entities_for_points,
+    readings_only,
 )
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ async def async_setup_entry(
 ) -> None:
     """Set up the sensors of every sensor point, now and as points appear."""
     async_add_entities([SmartSenseBackfillSensor(entry.runtime_data)])
-    add_entities_for_points(entry, async_add_entities, _entities)
+    await async_add_entities_for_points(entry, async_add_entities, _entities)
 
 
 class SmartSenseSensor(SmartSenseEntity, SensorEntity):
@@ -164,6 +165,7 @@ class SmartSenseBackfillSensor(CoordinatorEntity[SmartSenseCoordinator], SensorE
         super().__init__(coordinator)
         entry_id = coordinator.config_entry.entry_id
         self._attr_unique_id = f"{entry_id}:backfill_pending"
+        self._attr_entity_registry_enabled_default = not readings_only(coordinator)
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, entry_id)},
             name="SmartSense",

@@ -10,6 +10,7 @@ import ipaddress
 import json
 import logging
 import math
+import re
 import time
 from typing import Any
 
@@ -32,6 +33,10 @@ DEFAULT_TIMEOUT = 30.0
 AUTH_PATH = "/auth/oauth"
 # A token is renewed this long before SmartSense says it expires.
 TOKEN_MARGIN = 60.0
+# A longer lifetime is not believed: the token is renewed at least daily.
+MAX_TOKEN_LIFETIME = 86400.0
+# What may follow "Bearer " in a header (RFC 6750 b64token).
+_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 _ALL = "all"
 READINGS = "readings"
 # Walks restarted because the listing changed under the client, before giving up.
@@ -226,8 +231,8 @@ class SmartSenseClient:
         if not isinstance(payload, dict):
             raise SmartSenseResponseError("token answer is not a JSON object")
         token = payload.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise SmartSenseResponseError("token answer has no access_token")
+        if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+            raise SmartSenseResponseError("token answer has no usable access_token")
         lifetime = payload.get("expires_in")
         if (
             not isinstance(lifetime, int | float)
@@ -235,6 +240,7 @@ class SmartSenseClient:
             or not 0 < lifetime < math.inf
         ):
             raise SmartSenseResponseError("token answer has no valid expires_in")
+        lifetime = min(lifetime, MAX_TOKEN_LIFETIME)
         # A lifetime shorter than twice the margin is used for half its length.
         usable = (
             lifetime - TOKEN_MARGIN if lifetime > 2 * TOKEN_MARGIN else lifetime / 2
@@ -336,7 +342,7 @@ class SmartSenseClient:
         body = await response.read()
         try:
             return json.loads(body)
-        except ValueError:
+        except ValueError, RecursionError:
             raise SmartSenseResponseError(f"{path} answered malformed JSON") from None
 
 

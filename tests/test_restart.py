@@ -1,0 +1,87 @@
+"""What vanished from SmartSense while the entry was not loaded (Home Assistant
+stopped, the entry reloading for reauthentication) is removed at the first good
+poll after setup; a setup that fails removes nothing."""
+
+from __future__ import annotations
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.smartsense.const import DOMAIN
+from simulator import Simulator
+
+
+def _devices(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
+    return {
+        identifier
+        for device in dr.async_entries_for_config_entry(
+            dr.async_get(hass), entry.entry_id
+        )
+        for _domain, identifier in device.identifiers
+    }
+
+
+def _points(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
+    return {
+        entity.unique_id.rpartition(":")[0]
+        for entity in er.async_entries_for_config_entry(
+            er.async_get(hass), entry.entry_id
+        )
+    }
+
+
+def _vanish(simulator: Simulator) -> tuple[str, str]:
+    """Remove one whole asset and one point of an asset with several."""
+    gone_asset = simulator.asset_ids()[0]
+    kept = next(
+        asset_id
+        for asset_id in simulator.asset_ids()[1:]
+        if len(simulator.sensor_point_ids(asset_id=asset_id)) > 1
+    )
+    gone_point = simulator.sensor_point_ids(asset_id=kept)[-1]
+    simulator.remove_asset(gone_asset)
+    simulator.remove_sensor_point(gone_point)
+    return gone_asset, gone_point
+
+
+async def test_vanished_while_unloaded_is_removed_at_setup(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Devices and entities SmartSense dropped meanwhile do not linger."""
+    entry_id = loaded_entry.entry_id
+    assert await hass.config_entries.async_unload(entry_id)
+    gone_asset, gone_point = _vanish(simulator)
+    points_before = _points(hass, loaded_entry)
+    assert gone_asset in _devices(hass, loaded_entry)
+    assert gone_point in points_before
+
+    assert await hass.config_entries.async_setup(entry_id)
+    await hass.async_block_till_done()
+
+    assert _devices(hass, loaded_entry) == {*simulator.asset_ids(), entry_id}
+    assert _points(hass, loaded_entry) == {*simulator.sensor_point_ids(), entry_id}
+    assert gone_point not in _points(hass, loaded_entry)
+    assert (
+        dr.async_get(hass).async_get_device_by_identifier(
+            (DOMAIN, gone_asset), entry_id
+        )
+        is None
+    )
+
+
+async def test_failed_setup_removes_nothing(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A setup whose first poll fails keeps every device and entity."""
+    entry_id = loaded_entry.entry_id
+    assert await hass.config_entries.async_unload(entry_id)
+    devices, points = _devices(hass, loaded_entry), _points(hass, loaded_entry)
+    _vanish(simulator)
+    simulator.add_fault("/assets", status=503)
+    await hass.config_entries.async_setup(entry_id)
+    await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.SETUP_RETRY
+    assert _devices(hass, loaded_entry) == devices
+    assert _points(hass, loaded_entry) == points
