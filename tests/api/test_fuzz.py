@@ -41,12 +41,6 @@ from simulator import Simulator
 
 AUTH = "/auth/oauth"
 
-# Hypothesis misreads Python 3.14's reference counts when it registers its own
-# random generator; the warning is about Hypothesis itself, not these tests.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:It looks like `register_random`:hypothesis.errors.HypothesisWarning"
-)
-
 FUZZ = settings(
     max_examples=300,
     derandomize=True,
