@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, override
@@ -170,11 +171,8 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
         self.last_success = dt_util.utcnow()
         self.last_retry_after = None
         self.backfill.async_track(data)
-        previous: SmartSenseData | None = self.data
-        if previous is None:
-            self._remove_unlisted(data)
-        else:
-            self._remove_vanished(data)
+        self._remove_gone(data)
+        if self.data is not None:
             # Not on the first poll after start-up: the recorder first compiles
             # the periods it missed, and the backfill then replaces them.
             self.config_entry.async_create_background_task(
@@ -210,30 +208,38 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
             intervals=intervals,
         )
 
-    def _remove_unlisted(self, data: SmartSenseData) -> None:
-        """Remove what vanished while the entry was not loaded (first poll)."""
-        entry_id = self.config_entry.entry_id
-        device_registry = dr.async_get(self.hass)
-        for device in dr.async_entries_for_config_entry(device_registry, entry_id):
-            if not any(
-                domain == DOMAIN and (asset_id in data.assets or asset_id == entry_id)
-                for domain, asset_id in device.identifiers
-            ):
-                LOGGER.debug(
-                    "Removing device %s: SmartSense no longer lists it", device.id
-                )
-                device_registry.async_remove_device(device.id)
-        entity_registry = er.async_get(self.hass)
-        for entity in er.async_entries_for_config_entry(entity_registry, entry_id):
-            owner = entity.unique_id.rpartition(":")[0]
-            if owner not in data.points and owner != entry_id:
-                entity_registry.async_remove(entity.entity_id)
+    def _remove_gone(self, data: SmartSenseData) -> None:
+        """Remove devices and entities that a successful poll no longer lists.
 
-    def _remove_vanished(self, data: SmartSenseData) -> None:
-        """Remove devices and entities that a successful poll no longer lists."""
+        Compared with the previous poll; on the first poll after setup, with
+        the registries, so what vanished while the entry was not loaded goes too.
+        """
         entry_id = self.config_entry.entry_id
         device_registry = dr.async_get(self.hass)
-        for asset_id in self.data.assets.keys() - data.assets.keys():
+        entity_registry = er.async_get(self.hass)
+        previous: SmartSenseData | None = self.data  # None before the first poll
+        known_assets: AbstractSet[str]
+        known_points: AbstractSet[str]
+        if previous is not None:
+            known_assets = previous.assets.keys()
+            known_points = previous.points.keys()
+        else:
+            known_assets = {
+                asset_id
+                for device in dr.async_entries_for_config_entry(
+                    device_registry, entry_id
+                )
+                for domain, asset_id in device.identifiers
+                if domain == DOMAIN
+            }
+            known_points = {
+                entity.unique_id.rpartition(":")[0]
+                for entity in er.async_entries_for_config_entry(
+                    entity_registry, entry_id
+                )
+            }
+        # The entry's own (service) device and entities are no asset or point.
+        for asset_id in known_assets - data.assets.keys() - {entry_id}:
             if device := device_registry.async_get_device_by_identifier(
                 (DOMAIN, asset_id), entry_id
             ):
@@ -241,14 +247,9 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
                     "Removing asset %s that SmartSense no longer lists", asset_id
                 )
                 device_registry.async_remove_device(device.id)
-        gone = {
-            point_id
-            for point_id in self.data.points.keys() - data.points.keys()
-            if self.data.asset_of_point[point_id] in data.assets
-        }
+        gone = known_points - data.points.keys() - {entry_id}
         if not gone:
             return
-        entity_registry = er.async_get(self.hass)
         for entity in er.async_entries_for_config_entry(entity_registry, entry_id):
             if entity.unique_id.rpartition(":")[0] in gone:
                 entity_registry.async_remove(entity.entity_id)
