@@ -140,5 +140,7 @@ def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 
 
 # Reliability and security (#6): the --soak options, and the guard that fails
-# any test whose log records show a secret (see tests/safety.py).
+# any test whose log records show a secret (see tests/safety.py); the guard that
+# fails any test during which Home Assistant reports our use of deprecated API.
+from .deprecations import deprecation_guard  # noqa: E402, F401
 from .safety import log_guard, pytest_addoption  # noqa: E402, F401

@@ -1,4 +1,4 @@
-"""The config flow: user setup, errors, duplicates, reauth, reconfigure, options.
+"""The config flow: user setup, errors, duplicates, reauth, reconfigure.
 
 Every flow validates against the simulator over real HTTP on loopback.
 """
@@ -6,7 +6,6 @@ Every flow validates against the simulator over real HTTP on loopback.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
 import logging
 from typing import Any
 from unittest.mock import patch
@@ -15,14 +14,14 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType, InvalidData, section
+from homeassistant.data_entry_flow import FlowResultType, UnknownHandler, section
 from homeassistant.helpers.translation import async_get_translations
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartsense.api import DEFAULT_BASE_URL, SmartSenseClient
 from custom_components.smartsense.config_flow import SECTION_ADVANCED
-from custom_components.smartsense.const import CONF_SCAN_INTERVAL_MINUTES, DOMAIN
+from custom_components.smartsense.const import DOMAIN
 from simulator import Simulator
 
 from .conftest import advance
@@ -356,13 +355,13 @@ async def test_reauth_with_new_secret(
     result = await loaded_entry.start_reauth_flow(hass)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reauth_confirm"
-    assert _fields(result) == {CONF_CLIENT_ID, CONF_CLIENT_SECRET}
-    assert _suggested(result, CONF_CLIENT_ID) == "demo"
+    # Only the secret: the client id is the entry's identity and cannot change.
+    assert _fields(result) == {CONF_CLIENT_SECRET}
     assert _suggested(result, CONF_CLIENT_SECRET) is None
 
     simulator.reset_counts()
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_CLIENT_ID: "demo", CONF_CLIENT_SECRET: "new-secret"}
+        result["flow_id"], {CONF_CLIENT_SECRET: "new-secret"}
     )
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.ABORT
@@ -381,15 +380,14 @@ async def test_reauth_invalid_secret_then_recovery(
     simulator.rotate_secret("demo", "new-secret")
     result = await loaded_entry.start_reauth_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_CLIENT_ID: "demo", CONF_CLIENT_SECRET: "demo-secret"}
+        result["flow_id"], {CONF_CLIENT_SECRET: "demo-secret"}
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "invalid_auth"}
-    assert _suggested(result, CONF_CLIENT_ID) == "demo"
     assert loaded_entry.data[CONF_CLIENT_SECRET] == "demo-secret"
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_CLIENT_ID: "demo", CONF_CLIENT_SECRET: "new-secret"}
+        result["flow_id"], {CONF_CLIENT_SECRET: "new-secret"}
     )
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.ABORT
@@ -405,32 +403,17 @@ async def test_reauth_rate_limited_then_recovery(
     simulator.add_fault(AUTH, status=429, retry_after="120")
     result = await loaded_entry.start_reauth_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_CLIENT_ID: "demo", CONF_CLIENT_SECRET: "demo-secret"}
+        result["flow_id"], {CONF_CLIENT_SECRET: "demo-secret"}
     )
     assert result["errors"] == {"base": "rate_limited"}
     assert result["description_placeholders"] is not None
     assert result["description_placeholders"]["retry_after"] == "120"
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_CLIENT_ID: "demo", CONF_CLIENT_SECRET: "demo-secret"}
+        result["flow_id"], {CONF_CLIENT_SECRET: "demo-secret"}
     )
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
-
-
-async def test_reauth_other_client_aborts(
-    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
-) -> None:
-    """Credentials of another client cannot replace this entry's."""
-    result = await loaded_entry.start_reauth_flow(hass)
-    simulator.reset_counts()
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_CLIENT_ID: "other", CONF_CLIENT_SECRET: "x"}
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "wrong_account"
-    assert loaded_entry.data == _credentials(simulator)
-    assert not simulator.request_counts
 
 
 # -- reconfigure ------------------------------------------------------------
@@ -541,68 +524,32 @@ async def test_reconfigure_other_client_aborts(
     assert not simulator.request_counts
 
 
-# -- options ----------------------------------------------------------------
+# -- polling ----------------------------------------------------------------
 
 
-async def test_options_change_polling_without_reload(
+async def test_no_options_and_a_fixed_interval(
     hass: HomeAssistant,
     simulator: Simulator,
-    loaded_entry: MockConfigEntry,
+    config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """A new polling interval applies to the running coordinator at once."""
-    coordinator = loaded_entry.runtime_data
-    assert coordinator.update_interval == timedelta(minutes=15)
-    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "init"
-    assert _suggested(result, CONF_SCAN_INTERVAL_MINUTES) == 15
+    """Polling is not user-configurable: no options flow, one poll per 15 minutes.
 
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_SCAN_INTERVAL_MINUTES: 30}
-    )
-    await hass.async_block_till_done()
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert loaded_entry.options == {CONF_SCAN_INTERVAL_MINUTES: 30}
-    assert isinstance(loaded_entry.options[CONF_SCAN_INTERVAL_MINUTES], int)
-    assert loaded_entry.runtime_data is coordinator  # not reloaded
-    assert coordinator.update_interval == timedelta(minutes=30)
-
-    # The poll planned before the change still runs; from then on, every 30 min.
-    await advance(hass, freezer, minutes=15)
-    simulator.reset_counts()
-    await advance(hass, freezer, minutes=15)
-    assert simulator.request_counts[ASSETS] == 0
-    await advance(hass, freezer, minutes=15)
-    assert simulator.request_counts[ASSETS] >= 1
-
-
-async def test_options_form_shows_current_value(
-    hass: HomeAssistant, config_entry: MockConfigEntry
-) -> None:
-    """The form pre-fills the interval chosen before."""
+    An entry saved with the old polling-interval option polls every 15 minutes
+    all the same (the stored option is ignored).
+    """
     config_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
-        config_entry, options={CONF_SCAN_INTERVAL_MINUTES: 45}
+        config_entry, options={"scan_interval_minutes": 5}
     )
-    result = await hass.config_entries.options.async_init(config_entry.entry_id)
-    assert _suggested(result, CONF_SCAN_INTERVAL_MINUTES) == 45
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert not config_entry.supports_options
+    with pytest.raises(UnknownHandler):
+        await hass.config_entries.options.async_init(config_entry.entry_id)
 
-
-@pytest.mark.parametrize("minutes", [4, 61])
-async def test_options_out_of_range_rejected(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, minutes: int
-) -> None:
-    """Intervals outside 5 to 60 minutes are refused; a valid one is then saved."""
-    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
-    with pytest.raises(InvalidData):
-        await hass.config_entries.options.async_configure(
-            result["flow_id"], {CONF_SCAN_INTERVAL_MINUTES: minutes}
-        )
-    assert loaded_entry.options == {}
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_SCAN_INTERVAL_MINUTES: 60}
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert loaded_entry.options == {CONF_SCAN_INTERVAL_MINUTES: 60}
-    assert loaded_entry.runtime_data.update_interval == timedelta(minutes=60)
+    simulator.reset_counts()
+    await advance(hass, freezer, minutes=14)
+    assert simulator.request_counts[ASSETS] == 0
+    await advance(hass, freezer, minutes=1.5)
+    assert simulator.request_counts[ASSETS] == 1

@@ -25,6 +25,11 @@ def _reauth_flows(hass: HomeAssistant) -> list[object]:
     ]
 
 
+def _loaded(entry: MockConfigEntry) -> bool:
+    # A function, so that mypy does not hold an earlier state check against it.
+    return entry.state is ConfigEntryState.LOADED
+
+
 async def test_setup_and_unload(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
 ) -> None:
@@ -169,3 +174,36 @@ async def test_no_backfill_without_the_recorder(
     backfill = loaded_entry.runtime_data.backfill
     assert backfill.waiting == 0
     assert simulator.request_counts["/sensorpoints/{id}/readings"] == 0
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "reason"),
+    [
+        ("60", "the next poll waits 60 seconds"),
+        (None, "gave no time to wait"),
+    ],
+)
+async def test_setup_rate_limited_retries_when_smartsense_asks(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    simulator: Simulator,
+    retry_after: str | None,
+    reason: str,
+) -> None:
+    """A 429 at start-up asks setup-retry to wait SmartSense's wait, not 15 min.
+
+    Home Assistant 2026.11 and later retry the setup after the wait given;
+    2026.10 uses its own back-off. Either way the entry loads within about a
+    minute once SmartSense answers again.
+    """
+    simulator.add_fault("/assets", status=429, retry_after=retry_after)
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert config_entry.reason is not None
+    assert reason in config_entry.reason
+    await advance(hass, freezer, minutes=1.5)
+    assert hass.states.get(FREEZER).state != STATE_UNAVAILABLE
+    assert _loaded(config_entry)

@@ -213,7 +213,7 @@ async def test_no_secret_in_diagnostics_or_errors_after_rotation(
     (flow,) = hass.config_entries.flow.async_progress()
     result = await hass.config_entries.flow.async_configure(
         flow["flow_id"],
-        {CONF_CLIENT_ID: DEMO_CLIENT_ID, CONF_CLIENT_SECRET: NEW_SECRET},
+        {CONF_CLIENT_SECRET: NEW_SECRET},
     )
     assert result["type"] is FlowResultType.ABORT
     await hass.async_block_till_done()

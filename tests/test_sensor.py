@@ -15,7 +15,11 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_system import METRIC_SYSTEM, US_CUSTOMARY_SYSTEM
 import pytest
@@ -88,6 +92,7 @@ async def test_devices(
     loaded_entry: MockConfigEntry,
     simulator: Simulator,
     device_registry: dr.DeviceRegistry,
+    area_registry: ar.AreaRegistry,
 ) -> None:
     """One device per asset, with maker, model, area and a link to the web app."""
     devices = dr.async_entries_for_config_entry(device_registry, loaded_entry.entry_id)
@@ -106,7 +111,11 @@ async def test_devices(
         assert device.model == asset.asset_type
         assert device.configuration_url == "https://app.smartsense.co"
         assert asset.location is not None
-        assert device.suggested_area == asset.location.name
+        # The asset's location becomes the device's area.
+        assert device.area_id is not None
+        area = area_registry.async_get_area(device.area_id)
+        assert area is not None
+        assert area.name == asset.location.name
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,6 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
-    CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
     STATE_OFF,
     STATE_ON,
@@ -554,15 +553,13 @@ class Soak:
         flow = self.hass.config_entries.flow
         if self.rng.random() < 0.3:
             stale = self.entry.data[CONF_CLIENT_SECRET]
-            result = await flow.async_configure(
-                flow_id, {CONF_CLIENT_ID: DEMO_CLIENT_ID, CONF_CLIENT_SECRET: stale}
-            )
+            result = await flow.async_configure(flow_id, {CONF_CLIENT_SECRET: stale})
             assert result["type"] is FlowResultType.FORM
             assert result["errors"] == {"base": "invalid_auth"}
             self._check_placeholders(result.get("description_placeholders"))
         result = await flow.async_configure(
             flow_id,
-            {CONF_CLIENT_ID: DEMO_CLIENT_ID, CONF_CLIENT_SECRET: self.rotation},
+            {CONF_CLIENT_SECRET: self.rotation},
         )
         assert result["type"] is FlowResultType.ABORT
         assert result["reason"] == "reauth_successful"

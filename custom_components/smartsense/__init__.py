@@ -8,7 +8,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import DEFAULT_BASE_URL, SmartSenseClient
 from .backfill import Backfill
-from .coordinator import SmartSenseConfigEntry, SmartSenseCoordinator, scan_interval
+from .coordinator import SmartSenseConfigEntry, SmartSenseCoordinator
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
@@ -26,16 +26,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -
     coordinator = SmartSenseCoordinator(hass, entry, client, backfill)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
-
-
-async def _async_options_updated(
-    hass: HomeAssistant, entry: SmartSenseConfigEntry
-) -> None:
-    """Apply a new polling interval without reloading."""
-    entry.runtime_data.update_interval = scan_interval(entry)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -> bool:

@@ -1,19 +1,15 @@
-"""Config flow: client credentials, reauthentication, reconfiguration, options."""
+"""Config flow: client credentials, reauthentication and reconfiguration."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL
-from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -27,18 +23,7 @@ from .api import (
     SmartSenseError,
     SmartSenseRateLimitError,
 )
-from .const import (
-    CONF_SCAN_INTERVAL_MINUTES,
-    DEFAULT_SCAN_INTERVAL_MINUTES,
-    DOMAIN,
-    LOGGER,
-    MAX_SCAN_INTERVAL_MINUTES,
-    MIN_SCAN_INTERVAL_MINUTES,
-    WEB_APP_URL,
-)
-
-if TYPE_CHECKING:
-    from .coordinator import SmartSenseConfigEntry
+from .const import DOMAIN, LOGGER, WEB_APP_URL
 
 _SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
@@ -97,13 +82,11 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for a new client secret of the same client."""
+        """Ask for the new client secret; the client id stays the same."""
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         placeholders = {"web_app_url": WEB_APP_URL}
         if user_input is not None:
-            await self.async_set_unique_id(user_input[CONF_CLIENT_ID])
-            self._abort_if_unique_id_mismatch(reason="wrong_account")
             errors = await self._async_validate(
                 {**entry.data, **user_input}, placeholders
             )
@@ -113,10 +96,7 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=self.add_suggested_values_to_schema(
-                self._schema(with_url=False),
-                user_input or {CONF_CLIENT_ID: entry.data[CONF_CLIENT_ID]},
-            ),
+            data_schema=vol.Schema({vol.Required(CONF_CLIENT_SECRET): _SECRET}),
             errors=errors,
             description_placeholders=placeholders,
         )
@@ -190,50 +170,3 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
             LOGGER.exception("Unexpected error while checking SmartSense credentials")
             return {"base": "unknown"}
         return {}
-
-    @staticmethod
-    @callback
-    def async_get_options_flow(config_entry: SmartSenseConfigEntry) -> OptionsFlow:
-        """The options flow of an entry."""
-        return SmartSenseOptionsFlow()
-
-
-class SmartSenseOptionsFlow(OptionsFlow):
-    """Let the user choose how often SmartSense is polled."""
-
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Ask for the polling interval in minutes."""
-        if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    CONF_SCAN_INTERVAL_MINUTES: int(
-                        user_input[CONF_SCAN_INTERVAL_MINUTES]
-                    )
-                }
-            )
-        schema = vol.Schema(
-            {
-                vol.Required(CONF_SCAN_INTERVAL_MINUTES): NumberSelector(
-                    NumberSelectorConfig(
-                        min=MIN_SCAN_INTERVAL_MINUTES,
-                        max=MAX_SCAN_INTERVAL_MINUTES,
-                        step=1,
-                        mode=NumberSelectorMode.BOX,
-                        unit_of_measurement="min",
-                    )
-                )
-            }
-        )
-        return self.async_show_form(
-            step_id="init",
-            data_schema=self.add_suggested_values_to_schema(
-                schema,
-                {
-                    CONF_SCAN_INTERVAL_MINUTES: self.config_entry.options.get(
-                        CONF_SCAN_INTERVAL_MINUTES, DEFAULT_SCAN_INTERVAL_MINUTES
-                    )
-                },
-            ),
-        )

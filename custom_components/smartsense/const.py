@@ -7,14 +7,13 @@ from typing import Final
 DOMAIN: Final = "smartsense"
 LOGGER = logging.getLogger(__package__)
 
-CONF_SCAN_INTERVAL_MINUTES: Final = "scan_interval_minutes"
-DEFAULT_SCAN_INTERVAL_MINUTES: Final = 15
-MIN_SCAN_INTERVAL_MINUTES: Final = 5
-MAX_SCAN_INTERVAL_MINUTES: Final = 60
-
 # SmartSense devices report every 15 minutes unless configured otherwise; a
 # sensor point's own interval is learned from the readings it delivers.
 DEFAULT_REPORT_INTERVAL: Final = timedelta(minutes=15)
+# SmartSense is polled as often as its devices report by default. Home
+# Assistant's rule: users who want other timing disable polling for the entry
+# and call homeassistant.update_entity themselves.
+UPDATE_INTERVAL: Final = DEFAULT_REPORT_INTERVAL
 # A reading older than this many report intervals is not shown as current.
 STALE_INTERVALS: Final = 3
 

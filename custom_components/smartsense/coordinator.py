@@ -23,12 +23,11 @@ from .api import (
     SmartSenseRateLimitError,
 )
 from .const import (
-    CONF_SCAN_INTERVAL_MINUTES,
     DEFAULT_REPORT_INTERVAL,
-    DEFAULT_SCAN_INTERVAL_MINUTES,
     DOMAIN,
     LOGGER,
     STALE_INTERVALS,
+    UPDATE_INTERVAL,
 )
 
 if TYPE_CHECKING:
@@ -66,15 +65,6 @@ class SmartSenseData:
         return now - point.last_reading.timestamp > STALE_INTERVALS * interval
 
 
-def scan_interval(entry: SmartSenseConfigEntry) -> timedelta:
-    """The polling interval the user chose."""
-    return timedelta(
-        minutes=entry.options.get(
-            CONF_SCAN_INTERVAL_MINUTES, DEFAULT_SCAN_INTERVAL_MINUTES
-        )
-    )
-
-
 class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
     """Lists every asset, with each point's newest reading, once per interval."""
 
@@ -93,7 +83,7 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
             LOGGER,
             config_entry=entry,
             name=DOMAIN,
-            update_interval=scan_interval(entry),
+            update_interval=UPDATE_INTERVAL,
         )
         self.client = client
         self.backfill = backfill
@@ -148,16 +138,7 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
                 translation_domain=DOMAIN, translation_key="auth_failed"
             ) from err
         except SmartSenseRateLimitError as err:
-            # Never come back sooner than SmartSense asked, nor than planned.
-            interval = self.update_interval or scan_interval(self.config_entry)
-            wait = max(err.retry_after or 0.0, interval.total_seconds())
-            self.last_retry_after = err.retry_after
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="rate_limited",
-                translation_placeholders={"seconds": str(round(wait))},
-                retry_after=wait,
-            ) from err
+            raise self._rate_limited(err.retry_after) from err
         except SmartSenseError as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -179,6 +160,30 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
                 self.hass, self.backfill.async_run(data), "smartsense backfill"
             )
         return data
+
+    def _rate_limited(self, retry_after: float | None) -> UpdateFailed:
+        """The failure of a poll that SmartSense answered with 429.
+
+        Before the first successful poll (setup), Home Assistant retries the
+        setup after exactly the wait given here: only SmartSense's own
+        Retry-After, or its own back-off when there is none. A running entry
+        never polls sooner than its interval either.
+        """
+        self.last_retry_after = retry_after
+        wait = retry_after
+        polled: SmartSenseData | None = self.data  # None until the first success
+        if polled is not None:
+            wait = max(wait or 0.0, UPDATE_INTERVAL.total_seconds())
+        if wait is None:
+            return UpdateFailed(
+                translation_domain=DOMAIN, translation_key="rate_limited_no_wait"
+            )
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="rate_limited",
+            translation_placeholders={"seconds": str(round(wait))},
+            retry_after=wait,
+        )
 
     def _index(self, assets: list[Asset]) -> SmartSenseData:
         points: dict[str, SensorPoint] = {}
