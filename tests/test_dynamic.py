@@ -6,6 +6,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartsense.const import DOMAIN
@@ -117,6 +118,7 @@ async def test_failed_poll_removes_nothing(
     )
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_point_that_returns_is_added_again(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,

@@ -8,7 +8,11 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import DEFAULT_BASE_URL, SmartSenseClient
 from .backfill import Backfill
-from .coordinator import SmartSenseConfigEntry, SmartSenseCoordinator
+from .coordinator import (
+    SmartSenseConfigEntry,
+    SmartSenseCoordinator,
+    SmartSenseRuntimeData,
+)
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
@@ -21,11 +25,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -
         entry.data[CONF_CLIENT_SECRET],
         base_url=entry.data.get(CONF_URL, DEFAULT_BASE_URL),
     )
-    backfill = Backfill(hass, entry.entry_id, client)
-    await backfill.async_load()
-    coordinator = SmartSenseCoordinator(hass, entry, client, backfill)
+    coordinator = SmartSenseCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = coordinator
+    backfill = Backfill(hass, entry, client)
+    await backfill.async_load()
+    entry.async_on_unload(backfill.async_follow(coordinator))
+    entry.runtime_data = SmartSenseRuntimeData(coordinator, backfill)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

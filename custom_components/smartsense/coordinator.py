@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, override
 
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
-from homeassistant.util import dt as dt_util
+from homeassistant.helpers.update_coordinator import (
+    TimestampDataUpdateCoordinator,
+    UpdateFailed,
+)
 
 from .api import (
     Asset,
@@ -22,13 +24,9 @@ from .api import (
     SmartSenseError,
     SmartSenseRateLimitError,
 )
-from .const import (
-    DEFAULT_REPORT_INTERVAL,
-    DOMAIN,
-    LOGGER,
-    STALE_INTERVALS,
-    UPDATE_INTERVAL,
-)
+from .const import DOMAIN, LOGGER, UPDATE_INTERVAL
+from .data import SmartSenseData
+from .ids import point_of
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -36,7 +34,7 @@ if TYPE_CHECKING:
 
     from .backfill import Backfill
 
-type SmartSenseConfigEntry = ConfigEntry[SmartSenseCoordinator]
+type SmartSenseConfigEntry = ConfigEntry[SmartSenseRuntimeData]
 type _Listener = tuple[int, tuple[CALLBACK_TYPE, object | None]]
 
 # After a poll, up to this many entities are updated in one go. A larger
@@ -46,26 +44,15 @@ type _Listener = tuple[int, tuple[CALLBACK_TYPE, object | None]]
 LISTENER_BATCH = 250
 
 
-@dataclass(frozen=True, slots=True)
-class SmartSenseData:
-    """One successful poll, keyed by SmartSense's stable ids."""
+@dataclass(slots=True)
+class SmartSenseRuntimeData:
+    """What a loaded entry holds: the poller and the consumer of its polls."""
 
-    assets: dict[str, Asset]
-    points: dict[str, SensorPoint]
-    asset_of_point: dict[str, str]
-    # Each sensor point's report interval, as observed from its readings.
-    intervals: dict[str, timedelta] = field(default_factory=dict)
-
-    def is_stale(self, point_id: str, now: datetime) -> bool:
-        """Whether a point's newest reading is too old to be shown as current."""
-        point = self.points.get(point_id)
-        if point is None or point.last_reading is None:
-            return False
-        interval = self.intervals.get(point_id, DEFAULT_REPORT_INTERVAL)
-        return now - point.last_reading.timestamp > STALE_INTERVALS * interval
+    coordinator: SmartSenseCoordinator
+    backfill: Backfill
 
 
-class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
+class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
     """Lists every asset, with each point's newest reading, once per interval."""
 
     config_entry: SmartSenseConfigEntry
@@ -75,7 +62,6 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
         hass: HomeAssistant,
         entry: SmartSenseConfigEntry,
         client: SmartSenseClient,
-        backfill: Backfill,
     ) -> None:
         """Create the coordinator of one config entry."""
         super().__init__(
@@ -86,8 +72,6 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
             update_interval=UPDATE_INTERVAL,
         )
         self.client = client
-        self.backfill = backfill
-        self.last_success: datetime | None = None
         self.last_retry_after: float | None = None
         self._batches: asyncio.Task[None] | None = None
 
@@ -149,16 +133,8 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
         # indexing it: at 10,000 sensor points each takes tens of milliseconds.
         await asyncio.sleep(0)
         data = self._index(assets)
-        self.last_success = dt_util.utcnow()
         self.last_retry_after = None
-        self.backfill.async_track(data)
         self._remove_gone(data)
-        if self.data is not None:
-            # Not on the first poll after start-up: the recorder first compiles
-            # the periods it missed, and the backfill then replaces them.
-            self.config_entry.async_create_background_task(
-                self.hass, self.backfill.async_run(data), "smartsense backfill"
-            )
         return data
 
     def _rate_limited(self, retry_after: float | None) -> UpdateFailed:
@@ -238,10 +214,11 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
                 if domain == DOMAIN
             }
             known_points = {
-                entity.unique_id.rpartition(":")[0]
+                point_id
                 for entity in er.async_entries_for_config_entry(
                     entity_registry, entry_id
                 )
+                if (point_id := point_of(entity.unique_id))
             }
         # The entry's own (service) device and entities are no asset or point.
         for asset_id in known_assets - data.assets.keys() - {entry_id}:
@@ -252,9 +229,9 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
                     "Removing asset %s that SmartSense no longer lists", asset_id
                 )
                 device_registry.async_remove_device(device.id)
-        gone = known_points - data.points.keys() - {entry_id}
+        gone = known_points - data.points.keys()
         if not gone:
             return
         for entity in er.async_entries_for_config_entry(entity_registry, entry_id):
-            if entity.unique_id.rpartition(":")[0] in gone:
+            if point_of(entity.unique_id) in gone:
                 entity_registry.async_remove(entity.entity_id)

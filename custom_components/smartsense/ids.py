@@ -1,0 +1,23 @@
+"""Unique ids of SmartSense entities, built and read in this one place.
+
+An entity of a sensor point is ``"{point id}:{key}"``, with SmartSense's own
+stable id (never a name). The account's own entities use the config entry id
+in place of a point id, with keys no point entity has.
+"""
+
+from __future__ import annotations
+
+# The key of the account's count of sensor points awaiting backfill.
+BACKFILL_PENDING = "backfill_pending"
+_ACCOUNT_KEYS = frozenset({BACKFILL_PENDING})
+
+
+def unique_id(owner_id: str, key: str) -> str:
+    """The unique id of one entity of a sensor point (or of the account)."""
+    return f"{owner_id}:{key}"
+
+
+def point_of(entity_unique_id: str) -> str | None:
+    """The sensor point an entity belongs to; None for the account's own."""
+    owner_id, _, key = entity_unique_id.rpartition(":")
+    return None if key in _ACCOUNT_KEYS else owner_id
