@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 
 import aiohttp
@@ -155,8 +156,33 @@ async def test_rate_limited(
     elif expected is not None:
         assert err.value.retry_after == expected
     else:
-        assert err.value.retry_after is not None
-        assert err.value.retry_after > 365 * 86400
+        # Decades away: capped at an hour.
+        assert err.value.retry_after == 3600
+
+
+async def test_retry_after_is_capped_at_an_hour(
+    client: SmartSenseClient,
+    simulator: Simulator,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A year-long Retry-After holds requests back for an hour; logged once."""
+    for _ in range(2):
+        simulator.add_fault("/assets", status=429, retry_after="31536000")
+        with pytest.raises(SmartSenseRateLimitError) as err:
+            await client.async_get_asset_page()
+        assert err.value.retry_after == 3600
+        clock.now += 3599
+        with pytest.raises(SmartSenseRateLimitError):
+            await client.async_get_asset_page()
+        clock.now += 1
+    await client.async_get_asset_page()
+    assert simulator.request_counts["/assets"] == 3
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert [r.getMessage() for r in warnings] == [
+        "SmartSense asked to wait 31536000 seconds before the next request;"
+        " waiting 3600 seconds instead (logged once)"
+    ]
 
 
 async def test_no_request_before_retry_after(
@@ -186,11 +212,11 @@ async def test_server_errors(
         await client.async_get_asset_page()
 
 
-@pytest.mark.parametrize("status", [403, 404, 410, 422])
+@pytest.mark.parametrize("status", [404, 410, 422])
 async def test_client_errors(
     client: SmartSenseClient, simulator: Simulator, status: int
 ) -> None:
-    """Other 4xx answers are response errors, never auth errors."""
+    """Other 4xx answers (403 aside: access refused) are response errors."""
     simulator.add_fault("/assets", status=status, body="no")
     with pytest.raises(SmartSenseResponseError, match=str(status)):
         await client.async_get_asset_page()

@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 
 from custom_components.smartsense.api import (
+    SmartSenseAccessRefusedError,
     SmartSenseAuthError,
     SmartSenseClient,
     SmartSenseResponseError,
@@ -88,16 +89,44 @@ async def test_revoked_token_is_renewed_and_the_call_retried(
     assert simulator.request_counts["/assets"] == 3
 
 
-async def test_second_401_is_an_auth_error(
-    client: SmartSenseClient, simulator: Simulator
+async def test_fresh_token_refused_again_is_access_refused(
+    client: SmartSenseClient, simulator: Simulator, clock: FakeClock
 ) -> None:
-    """A fresh token refused again is an auth error; no third attempt."""
+    """A fresh token refused again is no auth error: tokens are still issued.
+
+    No third attempt; the fresh token is kept for the next call, and the
+    error says how long data has been refused, until a call succeeds.
+    """
     await client.async_get_asset_page()
     simulator.add_fault("/assets", count=2, status=401)
-    with pytest.raises(SmartSenseAuthError):
+    with pytest.raises(SmartSenseAccessRefusedError) as err:
         await client.async_get_asset_page()
+    assert err.value.refused_for == 0
     assert simulator.request_counts["/assets"] == 3
     assert simulator.request_counts[AUTH] == 2
+    clock.now += 900
+    simulator.add_fault("/assets", count=2, status=401)
+    with pytest.raises(SmartSenseAccessRefusedError) as err:
+        await client.async_get_asset_page()
+    assert err.value.refused_for == 900
+    assert simulator.request_counts[AUTH] == 3
+    await client.async_get_asset_page()
+    simulator.add_fault("/assets", count=2, status=401)
+    with pytest.raises(SmartSenseAccessRefusedError) as err:
+        await client.async_get_asset_page()
+    assert err.value.refused_for == 0
+
+
+async def test_403_is_access_refused_without_renewal(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """A forbidden data request is refused access; a new token cannot help."""
+    await client.async_get_asset_page()
+    simulator.add_fault("/assets", status=403)
+    with pytest.raises(SmartSenseAccessRefusedError):
+        await client.async_get_asset_page()
+    assert simulator.request_counts["/assets"] == 2
+    assert simulator.request_counts[AUTH] == 1
 
 
 async def test_rotated_secret_is_an_auth_error(
@@ -124,6 +153,33 @@ async def test_invalid_credentials(
         await client.async_authenticate()
     assert secret not in str(err.value)
     assert simulator.request_counts["/assets"] == 0
+
+
+@pytest.mark.parametrize(
+    "body", ['{"error": "invalid_client"}', '{"error": "unauthorized_client"}']
+)
+async def test_400_refusing_the_client_is_an_auth_error(
+    client: SmartSenseClient, simulator: Simulator, body: str
+) -> None:
+    """A 400 whose OAuth2 error refuses the client is refused credentials."""
+    simulator.add_fault(AUTH, status=400, body=body)
+    with pytest.raises(SmartSenseAuthError):
+        await client.async_authenticate()
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"error": "invalid_request"}', '{"error": 7}', "[]", "400 bad request", "{"],
+)
+async def test_other_400_is_a_response_error(
+    client: SmartSenseClient, simulator: Simulator, body: str
+) -> None:
+    """A 400 that does not refuse the client is a failed request, no reauth."""
+    simulator.add_fault(AUTH, status=400, body=body)
+    with pytest.raises(SmartSenseResponseError):
+        await client.async_authenticate()
+    await client.async_authenticate()
+    assert simulator.request_counts[AUTH] == 2
 
 
 @pytest.mark.parametrize(

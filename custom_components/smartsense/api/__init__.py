@@ -5,6 +5,7 @@ Nothing in this package knows of Home Assistant.
 
 from .client import DEFAULT_BASE_URL, SmartSenseClient, parse_retry_after
 from .errors import (
+    SmartSenseAccessRefusedError,
     SmartSenseAuthError,
     SmartSenseConnectionError,
     SmartSenseError,
@@ -32,6 +33,7 @@ __all__ = [
     "ReadingType",
     "Sensor",
     "SensorPoint",
+    "SmartSenseAccessRefusedError",
     "SmartSenseAuthError",
     "SmartSenseClient",
     "SmartSenseConnectionError",

@@ -19,6 +19,7 @@ from yarl import URL
 
 from . import contract
 from .errors import (
+    SmartSenseAccessRefusedError,
     SmartSenseAuthError,
     SmartSenseConnectionError,
     SmartSenseRateLimitError,
@@ -39,6 +40,11 @@ MAX_TOKEN_LIFETIME = 86400.0
 _TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 _ALL = "all"
 READINGS = "readings"
+# A longer Retry-After is not believed: no wait outlasts an hour, a few polls.
+MAX_RETRY_AFTER = 3600.0
+# OAuth2 errors (RFC 6749 5.2) of a 400 from the token endpoint that refuse the
+# client itself; any other 400 is a failed request, not refused credentials.
+_CLIENT_REFUSED = frozenset({"invalid_client", "unauthorized_client"})
 # Walks restarted because the listing changed under the client, before giving up.
 LISTING_RESTARTS = 2
 
@@ -117,6 +123,10 @@ class SmartSenseClient:
         # Monotonic time before which no request may go out, after a 429:
         # for every path, or (a 429 on readings) for readings only.
         self._not_before: dict[str, float] = {}
+        self._retry_after_capped = False
+        # Monotonic time of the first refused data request since the last
+        # successful one, or None.
+        self._refused_since: float | None = None
         self.token_requests = 0
         # The last decoded answer per path kind, for diagnostics of its shape.
         self.last_answers: dict[str, Any] = {}
@@ -224,7 +234,11 @@ class SmartSenseClient:
                 data={"grant_type": "client_credentials"},
                 refused=(400, 401),
             )
-        except _Refused:
+        except _Refused as err:
+            if err.status == 400 and err.error not in _CLIENT_REFUSED:
+                raise SmartSenseResponseError(
+                    f"SmartSense answered 400 on {AUTH_PATH} without invalid_client"
+                ) from None
             raise SmartSenseAuthError(
                 "SmartSense refused the client credentials"
             ) from None
@@ -252,18 +266,31 @@ class SmartSenseClient:
     async def _get(self, path: str, params: Mapping[str, str], kind: str) -> Any:
         token = await self._valid_token()
         try:
-            payload = await self._bearer_get(path, params, token, kind)
-        except _Refused:
-            self._drop_token(token)
-            _LOGGER.debug("Token refused on %s; renewing once", path)
-            token = await self._valid_token()
             try:
                 payload = await self._bearer_get(path, params, token, kind)
-            except _Refused:
+            except _Refused as err:
+                if err.status != 401:
+                    raise
                 self._drop_token(token)
-                raise SmartSenseAuthError("SmartSense refused a fresh token") from None
+                _LOGGER.debug("Token refused on %s; renewing once", path)
+                token = await self._valid_token()
+                payload = await self._bearer_get(path, params, token, kind)
+        except _Refused:
+            # Credentials that still get tokens are not refused: SmartSense
+            # refuses this client its data (for now). The fresh token is kept,
+            # so that a lasting refusal costs one token per call, not two.
+            raise self._access_refused(path) from None
+        self._refused_since = None
         self.last_answers[kind] = payload
         return payload
+
+    def _access_refused(self, path: str) -> SmartSenseAccessRefusedError:
+        now = self._clock()
+        if self._refused_since is None:
+            self._refused_since = now
+        return SmartSenseAccessRefusedError(
+            f"SmartSense refused access to {path}", now - self._refused_since
+        )
 
     async def _bearer_get(
         self, path: str, params: Mapping[str, str], token: str, kind: str
@@ -274,7 +301,7 @@ class SmartSenseClient:
             kind,
             params=params,
             headers={"Authorization": f"Bearer {token}"},
-            refused=(401,),
+            refused=(401, 403),
         )
 
     async def _call(
@@ -311,10 +338,11 @@ class SmartSenseClient:
                 **kwargs,
             ) as response:
                 if response.status in refused:
-                    raise _Refused
+                    raise _Refused(response.status, await _oauth_error(response))
                 return await self._json(response, path)
         except SmartSenseRateLimitError as err:
             if err.retry_after:
+                err.retry_after = self._cap_retry_after(err.retry_after)
                 scope = kind if kind == READINGS else _ALL
                 self._not_before[scope] = self._clock() + err.retry_after
             raise
@@ -324,6 +352,19 @@ class SmartSenseClient:
             raise SmartSenseConnectionError(
                 f"cannot reach SmartSense on {path} ({type(err).__name__})"
             ) from None
+
+    def _cap_retry_after(self, seconds: float) -> float:
+        if seconds <= MAX_RETRY_AFTER:
+            return seconds
+        if not self._retry_after_capped:
+            self._retry_after_capped = True
+            _LOGGER.warning(
+                "SmartSense asked to wait %.0f seconds before the next request;"
+                " waiting %.0f seconds instead (logged once)",
+                seconds,
+                MAX_RETRY_AFTER,
+            )
+        return MAX_RETRY_AFTER
 
     @staticmethod
     async def _json(response: aiohttp.ClientResponse, path: str) -> Any:
@@ -346,8 +387,25 @@ class SmartSenseClient:
             raise SmartSenseResponseError(f"{path} answered malformed JSON") from None
 
 
+async def _oauth_error(response: aiohttp.ClientResponse) -> str | None:
+    """The OAuth2 ``error`` code of a refusal's JSON body, if it has one."""
+    if response.status != 400:
+        return None
+    try:
+        payload = json.loads(await response.read())
+    except ValueError, RecursionError:
+        return None
+    error = payload.get("error") if isinstance(payload, dict) else None
+    return error if isinstance(error, str) else None
+
+
 class _Refused(Exception):
     """The server refused the request's credentials; the caller decides."""
+
+    def __init__(self, status: int, error: str | None) -> None:
+        super().__init__(status)
+        self.status = status
+        self.error = error
 
 
 class _ListingChanged(Exception):

@@ -8,7 +8,20 @@ class SmartSenseError(Exception):
 
 
 class SmartSenseAuthError(SmartSenseError):
-    """The credentials were refused, or a renewed token was refused again."""
+    """The token endpoint refused the client credentials."""
+
+
+class SmartSenseAccessRefusedError(SmartSenseError):
+    """A data request was refused although a token was issued.
+
+    A fresh token refused again (401), or the request forbidden (403).
+    ``refused_for`` is how long, in seconds, every data request has been
+    refused: since the first refusal after the last successful one.
+    """
+
+    def __init__(self, message: str, refused_for: float = 0.0) -> None:
+        super().__init__(message)
+        self.refused_for = refused_for
 
 
 class SmartSenseConnectionError(SmartSenseError):
