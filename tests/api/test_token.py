@@ -11,6 +11,7 @@ from custom_components.smartsense.api import (
     SmartSenseAccessRefusedError,
     SmartSenseAuthError,
     SmartSenseClient,
+    SmartSenseError,
     SmartSenseResponseError,
 )
 from simulator import Simulator
@@ -156,27 +157,29 @@ async def test_invalid_credentials(
 
 
 @pytest.mark.parametrize(
-    "body", ['{"error": "invalid_client"}', '{"error": "unauthorized_client"}']
+    ("body", "error"),
+    [
+        ('{"error": "invalid_client"}', SmartSenseAuthError),
+        ('{"error": "unauthorized_client"}', SmartSenseAuthError),
+        ('{"error": "invalid_request"}', SmartSenseResponseError),
+        ('{"error": 7}', SmartSenseResponseError),
+        ("[]", SmartSenseResponseError),
+        ("400 bad request", SmartSenseResponseError),
+        ("{", SmartSenseResponseError),
+    ],
 )
-async def test_400_refusing_the_client_is_an_auth_error(
-    client: SmartSenseClient, simulator: Simulator, body: str
+async def test_400_from_the_token_endpoint(
+    client: SmartSenseClient,
+    simulator: Simulator,
+    body: str,
+    error: type[SmartSenseError],
 ) -> None:
-    """A 400 whose OAuth2 error refuses the client is refused credentials."""
-    simulator.add_fault(AUTH, status=400, body=body)
-    with pytest.raises(SmartSenseAuthError):
-        await client.async_authenticate()
+    """Only a 400 whose OAuth2 error refuses the client refuses the credentials.
 
-
-@pytest.mark.parametrize(
-    "body",
-    ['{"error": "invalid_request"}', '{"error": 7}', "[]", "400 bad request", "{"],
-)
-async def test_other_400_is_a_response_error(
-    client: SmartSenseClient, simulator: Simulator, body: str
-) -> None:
-    """A 400 that does not refuse the client is a failed request, no reauth."""
+    Any other 400 is a failed request: the next call asks again.
+    """
     simulator.add_fault(AUTH, status=400, body=body)
-    with pytest.raises(SmartSenseResponseError):
+    with pytest.raises(error):
         await client.async_authenticate()
     await client.async_authenticate()
     assert simulator.request_counts[AUTH] == 2
