@@ -80,6 +80,13 @@ _ROUTES: list[tuple[str, str, Action]] = [
     ("POST", "/revoke", lambda sim, _r, _b: sim.revoke_tokens()),
     (
         "POST",
+        "/refuse_data",
+        lambda sim, _r, b: sim.refuse_data(
+            b.get("client_id", "demo"), bool(b.get("refused", True))
+        ),
+    ),
+    (
+        "POST",
         "/rotate_secret",
         lambda sim, _r, b: sim.rotate_secret(
             _required(b, "client_id"), _required(b, "client_secret")

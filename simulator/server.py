@@ -61,6 +61,8 @@ class Simulator:
         self._offset = timedelta()
         self._store = Store(self.config.accounts)
         self._tokens = TokenStore()
+        # Clients whose data requests answer 401 although tokens are issued.
+        self._data_refused: set[str] = set()
         self._faults = FaultQueue()
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
@@ -116,6 +118,13 @@ class Simulator:
     def rotate_secret(self, client_id: str, new_secret: str) -> None:
         self._store.account(client_id).account.client_secret = new_secret
         self._tokens.revoke_client(client_id)
+
+    def refuse_data(self, client_id: str = "demo", refused: bool = True) -> None:
+        """Answer the client's data requests 401 while its tokens are still issued."""
+        if refused:
+            self._data_refused.add(client_id)
+        else:
+            self._data_refused.discard(client_id)
 
     # -- faults -------------------------------------------------------------
 
@@ -315,7 +324,8 @@ class Simulator:
 
     def _client(self, request: web.Request) -> str | None:
         token = bearer_token(request.headers.get("Authorization"))
-        return self._tokens.client_for(token, self._now())
+        client_id = self._tokens.client_for(token, self._now())
+        return None if client_id in self._data_refused else client_id
 
     async def _assets(self, request: web.Request) -> web.Response:
         client_id = self._client(request)

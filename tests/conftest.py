@@ -7,7 +7,7 @@ from datetime import timedelta
 from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -82,6 +82,15 @@ async def advance(
     async_fire_time_changed(hass)
     # Coordinator refreshes run as background tasks: wait for them too.
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def reauth_flows(hass: HomeAssistant) -> list[object]:
+    """The reauthentication flows in progress."""
+    return [
+        flow
+        for flow in hass.config_entries.flow.async_progress()
+        if flow["context"]["source"] == SOURCE_REAUTH
+    ]
 
 
 def entity_id(hass: HomeAssistant, platform: str, point_id: str, key: str) -> str:

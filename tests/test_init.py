@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator import Simulator
 
-from .conftest import advance
+from .conftest import advance, reauth_flows
 
 FREEZER = "sensor.store_8_walk_in_freezer_air_temperature"
 AUTH = "/auth/oauth"
-
-
-def _reauth_flows(hass: HomeAssistant) -> list[object]:
-    return [
-        flow
-        for flow in hass.config_entries.flow.async_progress()
-        if flow["context"]["source"] == SOURCE_REAUTH
-    ]
 
 
 def _loaded(entry: MockConfigEntry) -> bool:
@@ -65,7 +60,7 @@ async def test_setup_not_ready(
     await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     assert config_entry.state is state
-    assert not _reauth_flows(hass)
+    assert not reauth_flows(hass)
 
 
 async def test_setup_auth_failed_starts_reauth(
@@ -77,7 +72,7 @@ async def test_setup_auth_failed_starts_reauth(
     await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     assert config_entry.state is ConfigEntryState.SETUP_ERROR
-    assert len(_reauth_flows(hass)) == 1
+    assert len(reauth_flows(hass)) == 1
 
 
 async def test_rotated_secret_while_running_starts_reauth(
@@ -90,7 +85,7 @@ async def test_rotated_secret_while_running_starts_reauth(
     simulator.rotate_secret("demo", "rotated")
     await advance(hass, freezer)
     assert hass.states.get(FREEZER).state == STATE_UNAVAILABLE
-    assert len(_reauth_flows(hass)) == 1
+    assert len(reauth_flows(hass)) == 1
 
 
 async def test_one_token_per_lifetime(
@@ -120,26 +115,54 @@ async def test_outage_makes_entities_unavailable_until_it_clears(
     await advance(hass, freezer)
     state = hass.states.get(FREEZER)
     assert state.state != STATE_UNAVAILABLE
-    assert not _reauth_flows(hass)
+    assert not reauth_flows(hass)
 
 
+@pytest.mark.parametrize(
+    ("retry_after", "warnings"),
+    [
+        ("3600", []),
+        # A year is capped at an hour, with one warning.
+        (
+            "31536000",
+            [
+                "SmartSense asked to wait 31536000 seconds before the next request;"
+                " waiting 3600 seconds instead (logged once)"
+            ],
+        ),
+    ],
+)
 async def test_rate_limit_defers_the_next_poll(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
     simulator: Simulator,
+    caplog: pytest.LogCaptureFixture,
+    retry_after: str,
+    warnings: list[str],
 ) -> None:
-    """After a 429 with Retry-After, nothing is asked of SmartSense until then."""
-    simulator.add_fault("/assets", status=429, retry_after="3600")
+    """After a 429 with Retry-After, nothing is asked of SmartSense until then,
+    not even by a manual update; a poll goes out after an hour at most."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    simulator.add_fault("/assets", status=429, retry_after=retry_after)
     await advance(hass, freezer)
     assert simulator.request_counts["/assets"] == 2
     assert hass.states.get(FREEZER).state == STATE_UNAVAILABLE
     for _ in range(3):
         await advance(hass, freezer)
+    await hass.services.async_call(
+        "homeassistant", "update_entity", {"entity_id": FREEZER}, blocking=True
+    )
     assert simulator.request_counts["/assets"] == 2
     await advance(hass, freezer, minutes=16)
     assert simulator.request_counts["/assets"] == 3
     assert hass.states.get(FREEZER).state != STATE_UNAVAILABLE
+    assert [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno == logging.WARNING
+        and record.name.startswith("custom_components.smartsense")
+    ] == warnings
 
 
 async def test_rate_limit_without_retry_after_waits_one_interval(

@@ -2,29 +2,70 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.util.hass_dict import HassKey
 
 from .api import DEFAULT_BASE_URL, SmartSenseClient
 from .backfill import Backfill
+from .const import DOMAIN
 from .coordinator import (
     SmartSenseConfigEntry,
     SmartSenseCoordinator,
     SmartSenseRuntimeData,
+    access_refused_issue_id,
 )
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -> bool:
-    """Set up SmartSense from a config entry."""
-    client = SmartSenseClient(
-        async_get_clientsession(hass),
+@dataclass(frozen=True, slots=True)
+class _KeptClient:
+    # Client id, secret and API URL the client was made with.
+    settings: tuple[str, str, str] = field(repr=False)
+    client: SmartSenseClient
+
+
+# Each entry's client, kept in memory while Home Assistant runs, so that a
+# setup retry or a reload neither asks SmartSense before its Retry-After has
+# passed nor requests a token while the client holds a valid one.
+# runtime_data cannot hold it: it holds what a set-up entry runs, which a
+# failed setup never assigns, and Home Assistant deletes it at every unload
+# (a reload, or the reload after a reauthentication).
+_CLIENTS: HassKey[dict[str, _KeptClient]] = HassKey(f"{DOMAIN}_clients")
+
+
+def _client(hass: HomeAssistant, entry: SmartSenseConfigEntry) -> SmartSenseClient:
+    """The entry's kept client, or a new one if its credentials or URL changed."""
+    settings = (
         entry.data[CONF_CLIENT_ID],
         entry.data[CONF_CLIENT_SECRET],
-        base_url=entry.data.get(CONF_URL, DEFAULT_BASE_URL),
+        entry.data.get(CONF_URL, DEFAULT_BASE_URL),
     )
+    clients = hass.data.setdefault(_CLIENTS, {})
+    kept = clients.get(entry.entry_id)
+    if kept is None or kept.settings != settings:
+        client_id, client_secret, base_url = settings
+        kept = _KeptClient(
+            settings,
+            SmartSenseClient(
+                async_get_clientsession(hass),
+                client_id,
+                client_secret,
+                base_url=base_url,
+            ),
+        )
+        clients[entry.entry_id] = kept
+    return kept.client
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -> bool:
+    """Set up SmartSense from a config entry."""
+    client = _client(hass, entry)
     coordinator = SmartSenseCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
     backfill = Backfill(hass, entry, client)
@@ -39,3 +80,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) 
     """Unload a config entry."""
     await entry.runtime_data.backfill.async_save()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -> None:
+    """Forget a removed entry's client and its repair issue."""
+    hass.data.get(_CLIENTS, {}).pop(entry.entry_id, None)
+    ir.async_delete_issue(hass, DOMAIN, access_refused_issue_id(entry))

@@ -17,6 +17,9 @@ UPDATE_INTERVAL: Final = DEFAULT_REPORT_INTERVAL
 # A reading older than this many report intervals is not shown as current.
 STALE_INTERVALS: Final = 3
 
+# Data refused this long (with tokens still issued) raises a repair issue.
+ACCESS_REFUSED_REPAIR_AFTER: Final = timedelta(days=1)
+
 WEB_APP_URL: Final = "https://app.smartsense.co"
 
 # Dispatcher signal, formatted with the entry id, sent when a backfill run ends.

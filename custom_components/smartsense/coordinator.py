@@ -10,7 +10,11 @@ from typing import TYPE_CHECKING, override
 
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.helpers.update_coordinator import (
     TimestampDataUpdateCoordinator,
     UpdateFailed,
@@ -19,12 +23,19 @@ from homeassistant.helpers.update_coordinator import (
 from .api import (
     Asset,
     SensorPoint,
+    SmartSenseAccessRefusedError,
     SmartSenseAuthError,
     SmartSenseClient,
     SmartSenseError,
     SmartSenseRateLimitError,
 )
-from .const import DOMAIN, LOGGER, UPDATE_INTERVAL
+from .const import (
+    ACCESS_REFUSED_REPAIR_AFTER,
+    DOMAIN,
+    LOGGER,
+    UPDATE_INTERVAL,
+    WEB_APP_URL,
+)
 from .data import SmartSenseData
 from .ids import point_of
 
@@ -50,6 +61,11 @@ class SmartSenseRuntimeData:
 
     coordinator: SmartSenseCoordinator
     backfill: Backfill
+
+
+def access_refused_issue_id(entry: SmartSenseConfigEntry) -> str:
+    """The repair issue saying SmartSense has long refused the entry its data."""
+    return f"access_refused_{entry.entry_id}"
 
 
 class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
@@ -123,6 +139,14 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
             ) from err
         except SmartSenseRateLimitError as err:
             raise self._rate_limited(err.retry_after) from err
+        except SmartSenseAccessRefusedError as err:
+            # An outage, not refused credentials: polling goes on; a lasting
+            # one is worth a repair issue.
+            if err.refused_for >= ACCESS_REFUSED_REPAIR_AFTER.total_seconds():
+                self._create_access_refused_issue()
+            raise UpdateFailed(
+                translation_domain=DOMAIN, translation_key="access_refused"
+            ) from err
         except SmartSenseError as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -134,8 +158,22 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         await asyncio.sleep(0)
         data = self._index(assets)
         self.last_retry_after = None
+        ir.async_delete_issue(
+            self.hass, DOMAIN, access_refused_issue_id(self.config_entry)
+        )
         self._remove_gone(data)
         return data
+
+    def _create_access_refused_issue(self) -> None:
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            access_refused_issue_id(self.config_entry),
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="access_refused",
+            translation_placeholders={"web_app_url": WEB_APP_URL},
+        )
 
     def _rate_limited(self, retry_after: float | None) -> UpdateFailed:
         """The failure of a poll that SmartSense answered with 429.

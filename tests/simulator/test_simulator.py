@@ -413,5 +413,11 @@ async def test_control_surface(sim: Simulator, session: aiohttp.ClientSession) -
     async with session.delete(f"{sim.url}/_sim/assets/a-nope") as response:
         assert response.status == 404
     await call("DELETE", "/faults")
+    token = await _token(session, sim)
+    await call("POST", "/refuse_data", {})
+    assert (await _get(session, sim, "/assets", token))[0] == 401
+    token = await _token(session, sim)  # tokens are still issued
+    await call("POST", "/refuse_data", {"refused": False})
+    assert (await _get(session, sim, "/assets", token))[0] == 200
     await call("DELETE", f"/assets/{asset}")
     assert asset not in sim.asset_ids()
