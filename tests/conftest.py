@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+import logging
 from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -11,6 +12,7 @@ from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -84,12 +86,28 @@ async def advance(
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
+@pytest.fixture
+def us_customary(hass: HomeAssistant) -> None:
+    """A Home Assistant that shows °F."""
+    hass.config.units = US_CUSTOMARY_SYSTEM
+
+
 def reauth_flows(hass: HomeAssistant) -> list[object]:
     """The reauthentication flows in progress."""
     return [
         flow
         for flow in hass.config_entries.flow.async_progress()
         if flow["context"]["source"] == SOURCE_REAUTH
+    ]
+
+
+def integration_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The warnings the integration logged."""
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno == logging.WARNING
+        and record.name.startswith("custom_components.smartsense")
     ]
 
 

@@ -37,7 +37,7 @@ async def test_burst_of_data_401s_is_an_outage(
     assert hass.states.get(FREEZER).state == STATE_UNAVAILABLE
     assert loaded_entry.state is ConfigEntryState.LOADED
     assert not reauth_flows(hass)
-    assert loaded_entry.runtime_data.last_exception.translation_key == (
+    assert loaded_entry.runtime_data.coordinator.last_exception.translation_key == (
         "access_refused"
     )
     await advance(hass, freezer)

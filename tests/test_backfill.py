@@ -375,3 +375,29 @@ async def test_disabled_sensor_is_not_backfilled(
     backfill = config_entry.runtime_data.backfill
     assert point_id not in backfill.gaps
     assert point_id not in backfill.rechecks
+
+
+@pytest.mark.freeze_time(START)
+async def test_implausible_readings_stay_out_of_the_statistics(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """A reading of 1e308 in a gap is left out; the hour keeps its real values."""
+    down_from = await _downtime(hass, freezer, config_entry, hours=3)
+    point_id = _numeric_points(config_entry)[0]
+    hour = _hour(down_from) + HOUR
+    simulator.push_reading(point_id, 1e308, at=hour + timedelta(minutes=7))
+    await _poll_until_backfilled(hass, freezer, config_entry, simulator)
+    statistic_id = entity_id(hass, Platform.SENSOR, point_id, "value")
+    (row,) = await _statistics(hass, statistic_id, hour, hour + HOUR)
+    unit = str(config_entry.runtime_data.coordinator.data.points[point_id].unit)
+    real = [
+        _SHOWN[unit](value)
+        for _, value in simulator.readings(point_id, hour, hour + HOUR)
+        if value != 1e308
+    ]
+    assert (row["mean"], row["min"], row["max"]) == pytest.approx(
+        (sum(real) / len(real), min(real), max(real))
+    )

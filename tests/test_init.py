@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
@@ -14,7 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator import Simulator
 
-from .conftest import advance, reauth_flows
+from .conftest import advance, integration_warnings, reauth_flows
 
 FREEZER = "sensor.store_8_walk_in_freezer_air_temperature"
 AUTH = "/auth/oauth"
@@ -157,12 +155,7 @@ async def test_rate_limit_defers_the_next_poll(
     await advance(hass, freezer, minutes=16)
     assert simulator.request_counts["/assets"] == 3
     assert hass.states.get(FREEZER).state != STATE_UNAVAILABLE
-    assert [
-        record.getMessage()
-        for record in caplog.records
-        if record.levelno == logging.WARNING
-        and record.name.startswith("custom_components.smartsense")
-    ] == warnings
+    assert integration_warnings(caplog) == warnings
 
 
 async def test_rate_limit_without_retry_after_waits_one_interval(

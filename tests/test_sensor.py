@@ -41,12 +41,6 @@ SENSOR = Platform.SENSOR
 BINARY = Platform.BINARY_SENSOR
 
 
-@pytest.fixture
-def us_customary(hass: HomeAssistant) -> None:
-    """A Home Assistant that shows °F."""
-    hass.config.units = US_CUSTOMARY_SYSTEM
-
-
 @pytest.mark.freeze_time("2026-11-28T02:50:00+00:00")
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.parametrize("platform", [SENSOR, BINARY])

@@ -58,7 +58,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.smartsense.api import SmartSenseError
-from custom_components.smartsense.api.client import DEFAULT_TIMEOUT
+from custom_components.smartsense.api.client import DEFAULT_TIMEOUT, MAX_RETRY_AFTER
 from custom_components.smartsense.const import DOMAIN
 from custom_components.smartsense.coordinator import SmartSenseCoordinator
 from custom_components.smartsense.data import SmartSenseData
@@ -403,6 +403,8 @@ class Soak:
             self.rng.choice([ASSETS, "/"]), status=429, retry_after=header
         )
         _LOGGER.debug("429 with %r (%s s)", header, seconds)
+        if seconds is not None:
+            seconds = min(seconds, MAX_RETRY_AFTER)  # the client's cap
         poll_at = self.now() + POLL
         wait = max(seconds or 0.0, POLL.total_seconds())
         # Not before the coordinator's wait; at the first step after it (plus

@@ -46,6 +46,7 @@ from .const import DEFAULT_REPORT_INTERVAL, DOMAIN, LOGGER, SIGNAL_BACKFILL
 from .descriptions import READING
 from .ids import unique_id
 from .kinds import measurement_kind
+from .plausibility import reading_limits
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -302,7 +303,15 @@ class Backfill:
         convert: Callable[[float], float] = (
             converter.converter_factory(native_unit, unit) if converter else float
         )
-        statistics = hourly_statistics(readings, convert)
+        limits = reading_limits(point)
+        plausible = [reading for reading in readings if reading.value in limits]
+        if len(plausible) < len(readings):
+            LOGGER.debug(
+                "Leaving %s implausible readings of %s out of the statistics",
+                len(readings) - len(plausible),
+                point_id,
+            )
+        statistics = hourly_statistics(plausible, convert)
         if statistics:
             LOGGER.debug(
                 "Importing %s hours of statistics for %s", len(statistics), entity_id

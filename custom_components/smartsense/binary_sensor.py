@@ -39,6 +39,16 @@ class SmartSenseBinarySensor(SmartSenseEntity, BinarySensorEntity):
 
     @property
     def is_on(self) -> bool | None:
-        """The state from the last successful poll."""
+        """The state from the last successful poll; unknown if implausible."""
         point = self.point
-        return self.entity_description.is_on_fn(point, self.stale) if point else None
+        if point is None:
+            return None
+        limits_fn = self.entity_description.limits_fn
+        reading = point.last_reading
+        if (
+            limits_fn is not None
+            and reading is not None
+            and self.plausible(reading.value, limits_fn(point)) is None
+        ):
+            return None
+        return self.entity_description.is_on_fn(point, self.stale)

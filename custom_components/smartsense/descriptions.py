@@ -26,6 +26,7 @@ from homeassistant.helpers.entity import EntityDescription
 
 from .api import ReadingType, SensorPoint, Status
 from .kinds import measurement_kind
+from .plausibility import FINITE, PERCENT, Limits, reading_limits
 
 # The key of a point's own reading (sensor or door), as in its unique id.
 READING = "value"
@@ -46,6 +47,8 @@ class SmartSenseSensorEntityDescription(
     """How one sensor reads its value from a sensor point."""
 
     value_fn: Callable[[SensorPoint], float | datetime | None]
+    # The limits of a numeric value (see plausibility.py).
+    limits_fn: Callable[[SensorPoint], Limits] = lambda _point: FINITE
 
 
 def measurement_description(point: SensorPoint) -> SmartSenseSensorEntityDescription:
@@ -59,6 +62,7 @@ def measurement_description(point: SensorPoint) -> SmartSenseSensorEntityDescrip
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
         value_fn=lambda point: point.last_reading.value if point.last_reading else None,
+        limits_fn=reading_limits,
         hide_when_stale=True,
     )
 
@@ -72,6 +76,7 @@ DIAGNOSTIC_SENSORS: tuple[SmartSenseSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda point: point.sensor.battery_percent if point.sensor else None,
+        limits_fn=lambda _point: PERCENT,
     ),
     SmartSenseSensorEntityDescription(
         key="signal_strength",
@@ -105,6 +110,8 @@ class SmartSenseBinarySensorEntityDescription(
 
     # Called with the point and whether its newest reading is stale.
     is_on_fn: Callable[[SensorPoint, bool], bool | None]
+    # For a state taken from the reading: the reading's limits.
+    limits_fn: Callable[[SensorPoint], Limits] | None = None
 
 
 def _alarm(point: SensorPoint, _stale: bool) -> bool | None:
@@ -128,6 +135,7 @@ DOOR = SmartSenseBinarySensorEntityDescription(
     is_on_fn=lambda point, _stale: (
         point.last_reading.value >= 0.5 if point.last_reading else None
     ),
+    limits_fn=reading_limits,
     hide_when_stale=True,
 )
 

@@ -16,6 +16,7 @@ from .const import DOMAIN, WEB_APP_URL
 from .coordinator import SmartSenseCoordinator
 from .descriptions import READING, SmartSenseEntityDescription, enabled_by_default
 from .ids import unique_id
+from .plausibility import PlausibilityCheck
 
 if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -80,6 +81,9 @@ class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
         self._attr_unique_id = unique_id(point_id, description.key)
         self._attr_device_info = device_info(data.assets[data.asset_of_point[point_id]])
         self._attr_translation_placeholders = {"point": point.name}
+        self.plausible = PlausibilityCheck(
+            point_id, description.translation_key or description.key
+        )
         if only_readings and description.key != READING:
             self._attr_entity_registry_enabled_default = False
 

@@ -46,9 +46,14 @@ class SmartSenseSensor(SmartSenseEntity, SensorEntity):
 
     @property
     def native_value(self) -> float | datetime | None:
-        """The value from the last successful poll."""
+        """The value from the last successful poll; unknown if implausible."""
         point = self.point
-        return self.entity_description.value_fn(point) if point else None
+        if point is None:
+            return None
+        value = self.entity_description.value_fn(point)
+        if value is None or isinstance(value, datetime):
+            return value
+        return self.plausible(value, self.entity_description.limits_fn(point))
 
 
 class SmartSenseBackfillSensor(SensorEntity):
