@@ -185,6 +185,19 @@ async def test_user_invalid_auth(
     await _finish_user_flow(hass, result, simulator)
 
 
+async def test_user_access_refused(hass: HomeAssistant, simulator: Simulator) -> None:
+    """Credentials that get tokens but no data say so; once allowed, they work."""
+    simulator.refuse_data()
+    result = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(simulator.url)
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "access_refused"}
+    simulator.refuse_data(refused=False)
+    await _finish_user_flow(hass, result, simulator)
+
+
 @pytest.mark.parametrize(
     ("path", "fault"),
     [
@@ -322,6 +335,7 @@ async def test_messages_have_english_text(hass: HomeAssistant) -> None:
     prefix = f"component.{DOMAIN}.config"
     for error in (
         "invalid_auth",
+        "access_refused",
         "cannot_connect",
         "rate_limited",
         "invalid_url",

@@ -18,6 +18,7 @@ import voluptuous as vol
 
 from .api import (
     DEFAULT_BASE_URL,
+    SmartSenseAccessRefusedError,
     SmartSenseAuthError,
     SmartSenseClient,
     SmartSenseError,
@@ -27,6 +28,11 @@ from .const import DOMAIN, LOGGER, WEB_APP_URL
 
 _SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+# The form's error for a client error; any other is cannot_connect.
+_FORM_ERRORS: dict[type[SmartSenseError], str] = {
+    SmartSenseAuthError: "invalid_auth",
+    SmartSenseAccessRefusedError: "access_refused",
+}
 # The user step keeps the API URL in a collapsed section: only those testing
 # against a simulator change it.
 SECTION_ADVANCED = "advanced"
@@ -159,13 +165,11 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
             return {url_field: "invalid_url"}
         try:
             await client.async_get_asset_page(page=1, page_size=1)
-        except SmartSenseAuthError:
-            return {"base": "invalid_auth"}
         except SmartSenseRateLimitError as err:
             placeholders["retry_after"] = str(round(err.retry_after or 60))
             return {"base": "rate_limited"}
-        except SmartSenseError:
-            return {"base": "cannot_connect"}
+        except SmartSenseError as err:
+            return {"base": _FORM_ERRORS.get(type(err), "cannot_connect")}
         except Exception:  # noqa: BLE001 - the form shows "unknown" instead
             LOGGER.exception("Unexpected error while checking SmartSense credentials")
             return {"base": "unknown"}
