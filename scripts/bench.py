@@ -75,7 +75,10 @@ if str(ROOT) not in sys.path:
 import custom_components.smartsense as integration  # noqa: E402
 from custom_components.smartsense import binary_sensor, sensor  # noqa: E402, F401
 from custom_components.smartsense.api import SmartSenseClient, contract  # noqa: E402
-from custom_components.smartsense.api.client import TOKEN_MARGIN  # noqa: E402
+from custom_components.smartsense.api.client import (  # noqa: E402
+    AUTH_PATH,
+    TOKEN_MARGIN,
+)
 from custom_components.smartsense.backfill import Backfill  # noqa: E402
 from custom_components.smartsense.const import DOMAIN  # noqa: E402
 from custom_components.smartsense.coordinator import (  # noqa: E402
@@ -599,7 +602,6 @@ async def measure_polls(
                 await sim.advance(POLL_SECONDS)
                 clock.offset += POLL_SECONDS
             exchange.clear()
-            tokens = client.token_requests
             probe.reset()
             cpu = time.process_time()
             start = time.perf_counter()
@@ -620,7 +622,7 @@ async def measure_polls(
                 math.ceil(len(coordinator.data.assets) / contract.MAX_PAGE_SIZE)
             )
             paths.update(exchange.requests)
-            token_polls.extend([poll] * (client.token_requests - tokens))
+            token_polls.extend([poll] * exchange.requests[AUTH_PATH])
         await coordinator.async_shutdown()
         sim_counts = await sim.request_counts()
 

@@ -1,17 +1,10 @@
-"""A client for the SmartSense API (Digi International), built on aiohttp alone.
+"""A client for the SmartSense API (Digi International), built on aiohttp and msgspec.
 
 Nothing in this package knows of Home Assistant.
 """
 
-from .client import DEFAULT_BASE_URL, SmartSenseClient, parse_retry_after
-from .errors import (
-    SmartSenseAuthError,
-    SmartSenseConnectionError,
-    SmartSenseError,
-    SmartSenseRateLimitError,
-    SmartSenseResponseError,
-)
-from .models import (
+from .client import DEFAULT_BASE_URL, SmartSenseClient
+from .contract import (
     Asset,
     AssetPage,
     Location,
@@ -21,6 +14,13 @@ from .models import (
     SensorPoint,
     Status,
     Unit,
+)
+from .errors import (
+    SmartSenseAuthError,
+    SmartSenseConnectionError,
+    SmartSenseError,
+    SmartSenseRateLimitError,
+    SmartSenseResponseError,
 )
 
 __all__ = [
@@ -40,5 +40,4 @@ __all__ = [
     "SmartSenseResponseError",
     "Status",
     "Unit",
-    "parse_retry_after",
 ]
