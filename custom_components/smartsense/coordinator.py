@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable, Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.core import CALLBACK_TYPE, callback
@@ -110,13 +111,12 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
         """Listen for data updates; the callback is also kept for the batches."""
         remove = super().async_add_listener(update_callback, context)
         self._callbacks[remove] = update_callback
+        return partial(self._async_remove_listener, remove)
 
-        @callback
-        def remove_listener() -> None:
-            del self._callbacks[remove]
-            remove()
-
-        return remove_listener
+    @callback
+    def _async_remove_listener(self, remove: Callable[[], None]) -> None:
+        del self._callbacks[remove]
+        remove()
 
     @callback
     @override

@@ -122,9 +122,10 @@ class SensorPoint(Struct, frozen=True, gc=False, rename="camel"):
 
     id: Text
     name: Text
-    reading_type: Text  # ReadingType, or a type SmartSense added since
-    unit: Text | None = None  # Unit, or ...
-    status: Text | None = None  # Status, or ...
+    # A ReadingType, Unit and Status, or values SmartSense added since.
+    reading_type: Text
+    unit: Text | None = None
+    status: Text | None = None
     sensor: Sensor | None = None
     last_reading: Reading | None = None
 
@@ -145,7 +146,7 @@ class Asset(Struct, frozen=True, gc=False, rename="camel"):
     sensor_points: tuple[SensorPoint, ...] = ()
 
 
-class AssetPage(Struct, frozen=True, gc=False, rename="camel"):
+class AssetPage(Struct, frozen=True, gc=False):
     """One page of the asset listing.
 
     ``received`` counts the items on the page, including any skipped as
