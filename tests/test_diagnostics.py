@@ -51,3 +51,20 @@ async def test_diagnostics(
     token = loaded_entry.runtime_data.coordinator.client._token
     assert token
     assert token not in text
+
+
+async def test_shape_of_an_answer_that_is_not_json(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """The last body is kept even when it cannot be decoded, and says so."""
+    simulator.add_fault("/assets", kind="malformed_json")
+    await advance(hass, freezer)
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, loaded_entry
+    )
+    assert diagnostics["coordinator"]["last_update_success"] is False
+    assert diagnostics["answer_shapes"]["assets"] == "not JSON"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Set as AbstractSet
+from collections.abc import Callable, Set as AbstractSet
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, override
+from functools import partial
+from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
     from .backfill import Backfill
 
 type SmartSenseConfigEntry = ConfigEntry[SmartSenseRuntimeData]
-type _Listener = tuple[int, tuple[CALLBACK_TYPE, object | None]]
 
 # After a poll, up to this many entities are updated in one go. A larger
 # account's are updated in batches of this size, one batch per turn of the event
@@ -90,12 +90,29 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         self.client = client
         self.last_retry_after: float | None = None
         self._batches: asyncio.Task[None] | None = None
+        # Every listener's callback, keyed by its remover, for the batches.
+        self._callbacks: dict[Callable[[], None], CALLBACK_TYPE] = {}
+
+    @callback
+    @override
+    def async_add_listener(
+        self, update_callback: CALLBACK_TYPE, context: Any = None
+    ) -> Callable[[], None]:
+        """Listen for data updates; the callback is also kept for the batches."""
+        remove = super().async_add_listener(update_callback, context)
+        self._callbacks[remove] = update_callback
+        return partial(self._async_remove_listener, remove)
+
+    @callback
+    def _async_remove_listener(self, remove: Callable[[], None]) -> None:
+        del self._callbacks[remove]
+        remove()
 
     @callback
     @override
     def async_update_listeners(self) -> None:
         """Update every listener: at once, or in batches for a large account."""
-        if len(self._listeners) <= LISTENER_BATCH:
+        if len(self._callbacks) <= LISTENER_BATCH:
             super().async_update_listeners()
             return
         if self._batches is not None:
@@ -105,20 +122,20 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         # as the poll that ends here has just held the loop for a while.
         self._batches = self.config_entry.async_create_task(
             self.hass,
-            self._async_update_in_batches(list(self._listeners.items())),
+            self._async_update_in_batches(list(self._callbacks.items())),
             "smartsense update listeners",
             eager_start=False,
         )
 
-    async def _async_update_in_batches(self, listeners: list[_Listener]) -> None:
+    async def _async_update_in_batches(
+        self, listeners: list[tuple[Callable[[], None], CALLBACK_TYPE]]
+    ) -> None:
         for start in range(0, len(listeners), LISTENER_BATCH):
             if start:
                 await asyncio.sleep(0)
-            for listener_id, (update_callback, _) in listeners[
-                start : start + LISTENER_BATCH
-            ]:
+            for remove, update_callback in listeners[start : start + LISTENER_BATCH]:
                 # Skip a listener removed since (an entity removed meanwhile).
-                if listener_id not in self._listeners:
+                if remove not in self._callbacks:
                     continue
                 try:
                     update_callback()

@@ -1,11 +1,14 @@
 """Diagnostics: the entry, the coordinator's health, and the SHAPE of answers.
 
 The shape (field names and value types, never values) lets a user with a real
-account show how SmartSense's answers differ from the contract we modelled.
+account show how SmartSense's answers differ from the contract we modelled. It
+is worked out here, from the last body the client read, only when diagnostics
+are downloaded.
 """
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.diagnostics import async_redact_data
@@ -34,6 +37,14 @@ def shape(value: Any) -> Any:
             merged = _merge(merged, shape(item)) if merged is not None else shape(item)
         return [merged] if merged is not None else []
     return "null" if value is None else type(value).__name__
+
+
+def body_shape(body: bytes) -> Any:
+    """The shape of an answer's body, which may not be JSON at all."""
+    try:
+        return shape(json.loads(body))
+    except ValueError, RecursionError:
+        return "not JSON"
 
 
 def _merge(first: Any, second: Any) -> Any:
@@ -75,7 +86,6 @@ async def async_get_config_entry_diagnostics(
             "update_interval_seconds": coordinator.update_interval.total_seconds()
             if coordinator.update_interval
             else None,
-            "token_requests": coordinator.client.token_requests,
         },
         "counts": {
             "assets": len(data.assets),
@@ -92,7 +102,7 @@ async def async_get_config_entry_diagnostics(
             "last_error": backfill.last_error,
         },
         "answer_shapes": {
-            kind: shape(answer)
-            for kind, answer in coordinator.client.last_answers.items()
+            kind: body_shape(body)
+            for kind, body in coordinator.client.last_answers.items()
         },
     }

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 import json
 import logging
 import math
+from typing import Any
 
 import aiohttp
 import pytest
@@ -39,7 +41,7 @@ async def test_assets_match_the_simulator(
         assert point.sensor is not None
         assert point.sensor.battery_percent is not None
     assert {point.reading_type for point in points.values()} <= set(ReadingType)
-    assert all(asset.location and asset.location.time_zone for asset in assets)
+    assert all(asset.location and asset.location.name for asset in assets)
 
 
 @pytest.mark.parametrize(
@@ -344,7 +346,7 @@ async def test_missing_optional_fields_mean_not_reported(
 async def test_unknown_enum_values_are_kept(
     client: SmartSenseClient, simulator: Simulator
 ) -> None:
-    """Values SmartSense may add later stay raw strings, never an error."""
+    """Values SmartSense may add later stay strings, never an error."""
     point_id = simulator.sensor_point_ids()[0]
     simulator.patch_sensor_point(
         point_id, readingType="Vibration", unit="mm/s", status="Tampered"
@@ -352,9 +354,41 @@ async def test_unknown_enum_values_are_kept(
     assets = await client.async_get_assets()
     point = next(p for a in assets for p in a.sensor_points if p.id == point_id)
     assert point.reading_type == "Vibration"
-    assert not isinstance(point.reading_type, ReadingType)
+    assert point.reading_type not in set(ReadingType)
     assert point.unit == "mm/s"
     assert point.status == "Tampered"
     others = [p for a in assets for p in a.sensor_points if p.id != point_id]
-    assert all(isinstance(p.status, Status) for p in others)
-    assert all(isinstance(p.unit, Unit) for p in others)
+    assert all(p.status in set(Status) for p in others)
+    assert all(p.unit in set(Unit) for p in others)
+    assert any(p.status == Status.NORMAL for p in others)
+
+
+async def test_values_json_lacks_lose_only_their_part(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """NaN and Infinity (not JSON, but written by some encoders) lose only the
+    reading or sensor that holds them; times with an offset arrive in UTC."""
+    reading = {"timestamp": "2026-11-28T03:45:00+02:00", "value": 1}
+    nan_reading = {**reading, "value": math.nan}
+    air = {"sensor": {"batteryPercent": math.inf}, "lastReading": nan_reading}
+    door = {"sensor": {"batteryPercent": 80}, "lastReading": reading}
+    points = [
+        {"id": f"sp-{n}", "name": f"Point {n}", "readingType": "Temperature", **part}
+        for n, part in enumerate([air, door], start=1)
+    ]
+    assets: list[dict[str, Any]] = [
+        {"id": "a-1", "name": "Freezer", "sensorPoints": points}
+    ]
+    assets.append({"id": "a-2", "name": "Room", "sensorPoints": None})
+    body = {"data": assets, "page": 1, "pageSize": 500, "totalCount": 2}
+    simulator.add_fault("/assets", status=200, body=json.dumps(body))
+    page = await client.async_get_asset_page()
+    assert [asset.id for asset in page.assets] == ["a-1", "a-2"]
+    first, second = page.assets[0].sensor_points
+    assert (first.id, first.sensor, first.last_reading) == ("sp-1", None, None)
+    assert second.sensor is not None
+    assert second.sensor.battery_percent == 80
+    assert second.last_reading is not None
+    assert second.last_reading.timestamp == datetime(2026, 11, 28, 1, 45, tzinfo=UTC)
+    assert second.last_reading.timestamp.tzinfo is UTC
+    assert page.assets[1].sensor_points == ()

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import aiohttp
 import pytest
 
-from custom_components.smartsense.api import SmartSenseClient, parse_retry_after
+from custom_components.smartsense.api import SmartSenseClient
+from custom_components.smartsense.api.client import parse_retry_after
 
 
 @pytest.mark.parametrize(

@@ -1,18 +1,10 @@
-"""A client for the SmartSense API (Digi International), built on aiohttp alone.
+"""A client for the SmartSense API (Digi International), built on aiohttp and msgspec.
 
 Nothing in this package knows of Home Assistant.
 """
 
-from .client import DEFAULT_BASE_URL, SmartSenseClient, parse_retry_after
-from .errors import (
-    SmartSenseAccessRefusedError,
-    SmartSenseAuthError,
-    SmartSenseConnectionError,
-    SmartSenseError,
-    SmartSenseRateLimitError,
-    SmartSenseResponseError,
-)
-from .models import (
+from .client import DEFAULT_BASE_URL, SmartSenseClient
+from .contract import (
     Asset,
     AssetPage,
     Location,
@@ -22,6 +14,14 @@ from .models import (
     SensorPoint,
     Status,
     Unit,
+)
+from .errors import (
+    SmartSenseAccessRefusedError,
+    SmartSenseAuthError,
+    SmartSenseConnectionError,
+    SmartSenseError,
+    SmartSenseRateLimitError,
+    SmartSenseResponseError,
 )
 
 __all__ = [
@@ -42,5 +42,4 @@ __all__ = [
     "SmartSenseResponseError",
     "Status",
     "Unit",
-    "parse_retry_after",
 ]

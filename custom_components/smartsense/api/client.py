@@ -1,4 +1,4 @@
-"""The SmartSense API client: tokens, requests, paging. Only aiohttp."""
+"""The SmartSense API client: tokens, requests, paging. Only aiohttp (and msgspec)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import aiohttp
 from yarl import URL
 
 from . import contract
+from .contract import Asset, AssetPage, Reading
 from .errors import (
     SmartSenseAccessRefusedError,
     SmartSenseAuthError,
@@ -25,7 +26,6 @@ from .errors import (
     SmartSenseRateLimitError,
     SmartSenseResponseError,
 )
-from .models import Asset, AssetPage, Reading
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -127,22 +127,19 @@ class SmartSenseClient:
         # Monotonic time of the first refused data request since the last
         # successful one, or None.
         self._refused_since: float | None = None
-        self.token_requests = 0
-        # The last decoded answer per path kind, for diagnostics of its shape.
-        self.last_answers: dict[str, Any] = {}
-
-    async def async_authenticate(self) -> None:
-        """Make sure a valid token is held, requesting one if needed."""
-        await self._valid_token()
+        # The body of the last data answer per kind, decoded or not: diagnostics
+        # show its shape, the one way to compare SmartSense's real answers with
+        # the modelled contract. A reference to bytes already read costs nothing.
+        self.last_answers: dict[str, bytes] = {}
 
     async def async_get_asset_page(
         self, page: int = 1, page_size: int = contract.MAX_PAGE_SIZE
     ) -> AssetPage:
         """Read one page of the asset listing."""
-        payload = await self._get(
+        body = await self._get(
             contract.ASSETS_PATH, contract.assets_query(page, page_size), "assets"
         )
-        return contract.parse_asset_page(payload)
+        return contract.decode_asset_page(body)
 
     async def async_get_assets(self) -> list[Asset]:
         """Read every asset, with its sensor points, across all pages."""
@@ -203,10 +200,8 @@ class SmartSenseClient:
         readings: list[Reading] = []
         while start < end:
             stop = min(start + window, end)
-            payload = await self._get(
-                path, contract.readings_query(start, stop), READINGS
-            )
-            readings.extend(contract.parse_readings(payload))
+            body = await self._get(path, contract.readings_query(start, stop), READINGS)
+            readings.extend(contract.decode_readings(body))
             start = stop
         return readings
 
@@ -223,10 +218,9 @@ class SmartSenseClient:
             self._token = None
 
     async def _request_token(self) -> str:
-        self.token_requests += 1
         _LOGGER.debug("Requesting a SmartSense access token")
         try:
-            payload = await self._call(
+            body = await self._call(
                 "POST",
                 AUTH_PATH,
                 "token",
@@ -242,6 +236,7 @@ class SmartSenseClient:
             raise SmartSenseAuthError(
                 "SmartSense refused the client credentials"
             ) from None
+        payload = _json(body, AUTH_PATH)
         if not isinstance(payload, dict):
             raise SmartSenseResponseError("token answer is not a JSON object")
         token = payload.get("access_token")
@@ -263,26 +258,26 @@ class SmartSenseClient:
         _LOGGER.debug("Got a SmartSense token valid for %s s", lifetime)
         return token
 
-    async def _get(self, path: str, params: Mapping[str, str], kind: str) -> Any:
+    async def _get(self, path: str, params: Mapping[str, str], kind: str) -> bytes:
         token = await self._valid_token()
         try:
             try:
-                payload = await self._bearer_get(path, params, token, kind)
+                body = await self._bearer_get(path, params, token, kind)
             except _Refused as err:
                 if err.status != 401:
                     raise
                 self._drop_token(token)
                 _LOGGER.debug("Token refused on %s; renewing once", path)
                 token = await self._valid_token()
-                payload = await self._bearer_get(path, params, token, kind)
+                body = await self._bearer_get(path, params, token, kind)
         except _Refused:
             # Credentials that still get tokens are not refused: SmartSense
             # refuses this client its data (for now). The fresh token is kept,
             # so that a lasting refusal costs one token per call, not two.
             raise self._access_refused(path) from None
         self._refused_since = None
-        self.last_answers[kind] = payload
-        return payload
+        self.last_answers[kind] = body
+        return body
 
     def _access_refused(self, path: str) -> SmartSenseAccessRefusedError:
         now = self._clock()
@@ -294,7 +289,7 @@ class SmartSenseClient:
 
     async def _bearer_get(
         self, path: str, params: Mapping[str, str], token: str, kind: str
-    ) -> Any:
+    ) -> bytes:
         return await self._call(
             "GET",
             path,
@@ -313,8 +308,8 @@ class SmartSenseClient:
         refused: tuple[int, ...],
         headers: Mapping[str, str] | None = None,
         **kwargs: Any,
-    ) -> Any:
-        """Send one request and decode its JSON; map every failure to an error.
+    ) -> bytes:
+        """Send one request and read its JSON body; map every failure to an error.
 
         Raises ``_Refused`` for a status in ``refused``, for the caller to judge.
         No request is sent before a ``Retry-After`` SmartSense gave has passed.
@@ -339,7 +334,7 @@ class SmartSenseClient:
             ) as response:
                 if response.status in refused:
                     raise _Refused(response.status, await _oauth_error(response))
-                return await self._json(response, path)
+                return await self._body(response, path)
         except SmartSenseRateLimitError as err:
             if err.retry_after:
                 err.retry_after = self._cap_retry_after(err.retry_after)
@@ -367,7 +362,7 @@ class SmartSenseClient:
         return MAX_RETRY_AFTER
 
     @staticmethod
-    async def _json(response: aiohttp.ClientResponse, path: str) -> Any:
+    async def _body(response: aiohttp.ClientResponse, path: str) -> bytes:
         status = response.status
         if status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -380,11 +375,14 @@ class SmartSenseClient:
             raise SmartSenseResponseError(f"SmartSense answered {status} on {path}")
         if response.content_type != "application/json":
             raise SmartSenseResponseError(f"{path} did not answer JSON")
-        body = await response.read()
-        try:
-            return json.loads(body)
-        except ValueError, RecursionError:
-            raise SmartSenseResponseError(f"{path} answered malformed JSON") from None
+        return await response.read()
+
+
+def _json(body: bytes, path: str) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError, RecursionError:
+        raise SmartSenseResponseError(f"{path} answered malformed JSON") from None
 
 
 async def _oauth_error(response: aiohttp.ClientResponse) -> str | None:
