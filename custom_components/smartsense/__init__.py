@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import DEFAULT_BASE_URL, SmartSenseClient
 from .backfill import Backfill
 from .coordinator import SmartSenseConfigEntry, SmartSenseCoordinator
+from .ids import asset_of
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
@@ -33,4 +35,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -
 async def async_unload_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -> bool:
     """Unload a config entry."""
     await entry.runtime_data.backfill.async_save()
+    await entry.runtime_data.removal.async_save()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: SmartSenseConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user remove an asset's device that SmartSense no longer lists."""
+    coordinator = entry.runtime_data
+    asset_id = asset_of(device.identifiers, entry.entry_id)
+    if asset_id is None or asset_id in coordinator.data.assets:
+        return False
+    coordinator.removal.async_forget_device(device)
+    return True

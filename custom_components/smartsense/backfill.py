@@ -43,7 +43,7 @@ from .api import (
     SmartSenseRateLimitError,
 )
 from .const import DEFAULT_REPORT_INTERVAL, DOMAIN, LOGGER, SIGNAL_BACKFILL
-from .entity import unique_id
+from .ids import unique_id
 from .sensor import measurement_description
 
 if TYPE_CHECKING:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, override
 
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -20,6 +18,7 @@ from .api import (
     SmartSenseAuthError,
     SmartSenseClient,
     SmartSenseError,
+    SmartSenseListingError,
     SmartSenseRateLimitError,
 )
 from .const import (
@@ -29,6 +28,7 @@ from .const import (
     STALE_INTERVALS,
     UPDATE_INTERVAL,
 )
+from .removal import Removal
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -87,6 +87,7 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
         )
         self.client = client
         self.backfill = backfill
+        self.removal = Removal(hass, entry)
         self.last_success: datetime | None = None
         self.last_retry_after: float | None = None
         self._batches: asyncio.Task[None] | None = None
@@ -130,9 +131,17 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
                     )
 
     @override
+    async def _async_setup(self) -> None:
+        await self.removal.async_load()
+
+    @override
     async def _async_update_data(self) -> SmartSenseData:
+        contradiction: str | None = None
         try:
             assets = await self.client.async_get_assets()
+        except SmartSenseListingError as err:
+            # Current values all the same; only what it leaves out is doubtful.
+            assets, contradiction = err.assets, str(err)
         except SmartSenseAuthError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="auth_failed"
@@ -152,7 +161,7 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
         self.last_success = dt_util.utcnow()
         self.last_retry_after = None
         self.backfill.async_track(data)
-        self._remove_gone(data)
+        self.removal.async_update(data.assets.keys(), data.points.keys(), contradiction)
         if self.data is not None:
             # Not on the first poll after start-up: the recorder first compiles
             # the periods it missed, and the backfill then replaces them.
@@ -212,49 +221,3 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
             asset_of_point=asset_of_point,
             intervals=intervals,
         )
-
-    def _remove_gone(self, data: SmartSenseData) -> None:
-        """Remove devices and entities that a successful poll no longer lists.
-
-        Compared with the previous poll; on the first poll after setup, with
-        the registries, so what vanished while the entry was not loaded goes too.
-        """
-        entry_id = self.config_entry.entry_id
-        device_registry = dr.async_get(self.hass)
-        entity_registry = er.async_get(self.hass)
-        previous: SmartSenseData | None = self.data  # None before the first poll
-        known_assets: AbstractSet[str]
-        known_points: AbstractSet[str]
-        if previous is not None:
-            known_assets = previous.assets.keys()
-            known_points = previous.points.keys()
-        else:
-            known_assets = {
-                asset_id
-                for device in dr.async_entries_for_config_entry(
-                    device_registry, entry_id
-                )
-                for domain, asset_id in device.identifiers
-                if domain == DOMAIN
-            }
-            known_points = {
-                entity.unique_id.rpartition(":")[0]
-                for entity in er.async_entries_for_config_entry(
-                    entity_registry, entry_id
-                )
-            }
-        # The entry's own (service) device and entities are no asset or point.
-        for asset_id in known_assets - data.assets.keys() - {entry_id}:
-            if device := device_registry.async_get_device_by_identifier(
-                (DOMAIN, asset_id), entry_id
-            ):
-                LOGGER.debug(
-                    "Removing asset %s that SmartSense no longer lists", asset_id
-                )
-                device_registry.async_remove_device(device.id)
-        gone = known_points - data.points.keys() - {entry_id}
-        if not gone:
-            return
-        for entity in er.async_entries_for_config_entry(entity_registry, entry_id):
-            if entity.unique_id.rpartition(":")[0] in gone:
-                entity_registry.async_remove(entity.entity_id)

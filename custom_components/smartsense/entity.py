@@ -9,13 +9,15 @@ from typing import TYPE_CHECKING
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, WEB_APP_URL
+from .const import SIGNAL_REMOVED, WEB_APP_URL
 from .coordinator import SmartSenseCoordinator
+from .ids import asset_identifier, unique_id
 
 if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -55,15 +57,10 @@ def readings_only(coordinator: SmartSenseCoordinator) -> bool:
     return points * ENABLED_PER_POINT + 1 > MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
 
 
-def unique_id(point_id: str, key: str) -> str:
-    """Unique id of one entity of a sensor point (ids are SmartSense's own)."""
-    return f"{point_id}:{key}"
-
-
 def device_info(asset: Asset) -> DeviceInfo:
     """The Home Assistant device of one SmartSense asset."""
     return DeviceInfo(
-        identifiers={(DOMAIN, asset.id)},
+        identifiers={asset_identifier(asset.id)},
         name=asset.name,
         manufacturer="SmartSense",
         model=asset.asset_type,
@@ -108,8 +105,8 @@ class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
 
     @property
     def available(self) -> bool:
-        """Unavailable while polls fail, once the point is no longer listed, or
-        (for the point's own reading) while its newest reading is too old."""
+        """Unavailable while polls fail, while the point is not listed, or (for
+        the point's own reading) while its newest reading is too old."""
         return (
             super().available
             and self.point is not None
@@ -124,15 +121,18 @@ async def async_add_entities_for_points[E: SmartSenseEntity](
 ) -> None:
     """Add a platform's entities now and for every point a later poll lists."""
     coordinator = entry.runtime_data
+    # Points whose entities exist: an unlisted point keeps them (unavailable)
+    # until its removal, after which it is added anew if it returns.
     known: set[str] = set()
 
     def new_points() -> list[str]:
-        points = coordinator.data.points
-        # Forget points that vanished, so that they are added again if they return.
-        known.intersection_update(points)
-        new = points.keys() - known
+        new = coordinator.data.points.keys() - known
         known.update(new)
         return list(new)
+
+    @callback
+    def forget(point_ids: set[str]) -> None:
+        known.difference_update(point_ids)
 
     @callback
     def add_new_points() -> None:
@@ -146,10 +146,16 @@ async def async_add_entities_for_points[E: SmartSenseEntity](
 
     # Listening first, so that a poll between the batches below adds its points.
     entry.async_on_unload(coordinator.async_add_listener(add_new_points))
+    entry.async_on_unload(
+        async_dispatcher_connect(
+            coordinator.hass, SIGNAL_REMOVED.format(entry.entry_id), forget
+        )
+    )
     batch: list[E] = []
     for point_id in new_points():
         # Such a poll may also have dropped a point that is not added yet.
         if (point := coordinator.data.points.get(point_id)) is None:
+            known.discard(point_id)
             continue
         batch += create(coordinator, point)
         if len(batch) >= ADD_BATCH:

@@ -25,7 +25,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import ReadingType, SensorPoint, Unit
-from .const import DOMAIN, SIGNAL_BACKFILL, WEB_APP_URL
+from .const import SIGNAL_BACKFILL, WEB_APP_URL
 from .coordinator import SmartSenseCoordinator
 from .entity import (
     SmartSenseEntity,
@@ -33,6 +33,7 @@ from .entity import (
     async_add_entities_for_points,
     readings_only,
 )
+from .ids import service_identifier, service_unique_id
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -164,10 +165,10 @@ class SmartSenseBackfillSensor(CoordinatorEntity[SmartSenseCoordinator], SensorE
         """Attach the sensor to the account's own (service) device."""
         super().__init__(coordinator)
         entry_id = coordinator.config_entry.entry_id
-        self._attr_unique_id = f"{entry_id}:backfill_pending"
+        self._attr_unique_id = service_unique_id(entry_id, "backfill_pending")
         self._attr_entity_registry_enabled_default = not readings_only(coordinator)
         self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry_id)},
+            identifiers={service_identifier(entry_id)},
             name="SmartSense",
             manufacturer="SmartSense",
             entry_type=DeviceEntryType.SERVICE,

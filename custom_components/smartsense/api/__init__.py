@@ -8,6 +8,7 @@ from .errors import (
     SmartSenseAuthError,
     SmartSenseConnectionError,
     SmartSenseError,
+    SmartSenseListingError,
     SmartSenseRateLimitError,
     SmartSenseResponseError,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "SmartSenseClient",
     "SmartSenseConnectionError",
     "SmartSenseError",
+    "SmartSenseListingError",
     "SmartSenseRateLimitError",
     "SmartSenseResponseError",
     "Status",
