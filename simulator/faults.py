@@ -1,6 +1,7 @@
 """Injected failures, queued per request path prefix."""
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 import json
 
@@ -12,6 +13,20 @@ from aiohttp import web
 LISTING_KINDS = frozenset(
     {"empty_listing", "shrunken_listing", "missing_asset", "lying_total"}
 )
+
+
+def listed_under[T](kind: str | None, assets: Sequence[T]) -> Sequence[T]:
+    """The assets a listing fault of this kind lists (lying_total: all of them)."""
+    match kind:
+        case "empty_listing":
+            return assets[:0]
+        case "shrunken_listing":
+            return assets[:1]
+        case "missing_asset":
+            return assets[1:]
+    return assets
+
+
 KINDS = (
     frozenset(
         {

@@ -13,7 +13,7 @@ from .auth import TokenStore, basic_credentials, bearer_token
 from .config import SimConfig
 from .control import add_control_routes
 from .data import SensorPoint, Store
-from .faults import LISTING_KINDS, Fault, FaultQueue
+from .faults import LISTING_KINDS, Fault, FaultQueue, listed_under
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -337,16 +337,11 @@ class Simulator:
             return _text(
                 400, f"400: page must be >= 1 and pageSize 1 to {MAX_PAGE_SIZE}"
             )
-        assets = list(self._store.account(client_id).assets.values())
-        match listing:
-            case "empty_listing":
-                assets = []
-            case "shrunken_listing":
-                assets = assets[:1]
-            case "missing_asset":
-                assets = assets[1:]
-            case "lying_total":
-                size = min(size, LYING_PAGE_SIZE)
+        assets = listed_under(
+            listing, list(self._store.account(client_id).assets.values())
+        )
+        if listing == "lying_total":
+            size = min(size, LYING_PAGE_SIZE)
         now = self._now()
         start = (page - 1) * size
         data = [

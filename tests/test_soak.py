@@ -69,6 +69,7 @@ from custom_components.smartsense.diagnostics import (
 )
 from custom_components.smartsense.removal import GRACE
 from simulator import DELETE, Simulator
+from simulator.faults import listed_under
 from simulator.server import LYING_PAGE_SIZE
 
 from .safety import DEMO_CLIENT_ID, LogGuard, exception_chain, exception_text
@@ -117,6 +118,11 @@ FAULTS: dict[str, bool] = {
     "one asset missing": False,
     "lying totalCount": False,
     "secret rotated (reauth)": True,
+}
+LISTING_FAULTS = {
+    "empty listing": "empty_listing",
+    "shrunken listing (1 asset)": "shrunken_listing",
+    "one asset missing": "missing_asset",
 }
 CHANGES = (
     "unknown status",
@@ -238,7 +244,8 @@ class Soak:
         self.unknown_type: set[str] = set()
         self.added_assets: list[str] = []
         self.ghosts: set[str] = set()
-        # A listing fault for the next poll, and when each id was last listed.
+        # The listing fault (simulator kind) of the next poll, and when each
+        # id was last listed.
         self.listing_fault: str | None = None
         self.last_listed: dict[str, datetime] = {}
         self.undo: list[tuple[int, Callable[[], None]]] = []
@@ -307,14 +314,7 @@ class Soak:
 
     def listed(self) -> tuple[set[str], set[str]]:
         """The assets and sensor points SmartSense lists validly right now."""
-        ids = self.sim.asset_ids()
-        match self.listing_fault:
-            case "empty listing":
-                ids = []
-            case "shrunken listing (1 asset)":
-                ids = ids[:1]
-            case "one asset missing":
-                ids = ids[1:]
+        ids = listed_under(self.listing_fault, self.sim.asset_ids())
         assets = set(ids) - self.hidden_assets
         points = {
             point_id
@@ -415,13 +415,8 @@ class Soak:
                 )
                 sim.add_fault(ASSETS, count=3, status=200, body=body)
             case "empty listing" | "shrunken listing (1 asset)" | "one asset missing":
-                kind = {
-                    "empty listing": "empty_listing",
-                    "shrunken listing (1 asset)": "shrunken_listing",
-                    "one asset missing": "missing_asset",
-                }[name]
-                sim.add_fault(ASSETS, kind=kind)
-                self.listing_fault = name
+                self.listing_fault = LISTING_FAULTS[name]
+                sim.add_fault(ASSETS, kind=self.listing_fault)
             case "lying totalCount":
                 pages = len(sim.asset_ids()) // LYING_PAGE_SIZE + 1
                 sim.add_fault(ASSETS, kind="lying_total", count=pages)
