@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -126,3 +127,32 @@ async def test_failed_setup_removes_nothing(
     assert loaded_entry.state is ConfigEntryState.SETUP_RETRY
     assert _devices(hass, loaded_entry) == devices
     assert _points(hass, loaded_entry) == points
+
+
+async def test_point_missing_across_a_restart_returns(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """A point unlisted across a restart stays unavailable, then comes back."""
+    point_id = simulator.sensor_point_ids()[0]
+    value = er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{point_id}:value"
+    )
+    assert value is not None
+    simulator.patch_sensor_point(point_id, id="sp-hidden")
+    await advance(hass, freezer)
+    await _restart(hass, loaded_entry)
+    state = hass.states.get(value)
+    assert state is not None
+    assert state.state == STATE_UNAVAILABLE
+    simulator.patch_sensor_point(point_id, id=point_id)
+    await advance(hass, freezer)
+    state = hass.states.get(value)
+    assert state is not None
+    assert state.state != STATE_UNAVAILABLE
+    assert (
+        er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{point_id}:value")
+        == value
+    )
