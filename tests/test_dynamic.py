@@ -11,7 +11,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartsense.const import DOMAIN
 from custom_components.smartsense.removal import GRACE
-from simulator import Simulator
+from simulator import DELETE, Simulator
 
 from .conftest import advance, entity_id
 
@@ -157,7 +157,7 @@ async def test_point_that_returns_keeps_its_entities(
     """A point unlisted for a while shows unavailable, then its values again."""
     point_id = simulator.sensor_point_ids()[0]
     entities = entities_of(hass, loaded_entry, point_id)
-    simulator.patch_sensor_point(point_id, id="sp-hidden")
+    simulator.patch_sensor_point(point_id, id=DELETE)
     await advance(hass, freezer)
     assert entities_of(hass, loaded_entry, point_id) == entities
     assert unavailable(hass, entities)
@@ -180,7 +180,7 @@ async def test_point_removed_then_returning_is_added_again(
 ) -> None:
     """A point back after its removal gets new entities with the same ids."""
     point_id = simulator.sensor_point_ids()[0]
-    simulator.patch_sensor_point(point_id, id="sp-hidden")
+    simulator.patch_sensor_point(point_id, id=DELETE)
     await advance(hass, freezer)
     await advance(hass, freezer, GRACE_MINUTES)
     assert entities_of(hass, loaded_entry, point_id) == []

@@ -21,7 +21,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.smartsense.const import DOMAIN
-from simulator import Account, SimConfig, Simulator
+from simulator import DELETE, Account, SimConfig, Simulator
 from simulator.server import LYING_PAGE_SIZE
 
 from .conftest import advance
@@ -282,7 +282,7 @@ async def test_user_removes_a_device_smartsense_no_longer_lists(
     service = device_id(entry_id)
     assert not await _remove_device(hass, hass_ws_client, service)
     assert not await _remove_device(hass, hass_ws_client, device_id(listed))
-    simulator.patch_asset(unlisted, id="a-hidden")
+    simulator.patch_asset(unlisted, id=DELETE)
     await advance(hass, freezer)
     unlisted_device = device_id(unlisted)
     assert await _remove_device(hass, hass_ws_client, unlisted_device)

@@ -15,7 +15,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartsense.const import DOMAIN
-from simulator import Simulator
+from simulator import DELETE, Simulator
 
 from .conftest import advance
 from .test_dynamic import GRACE_MINUTES
@@ -141,7 +141,7 @@ async def test_point_missing_across_a_restart_returns(
         "sensor", DOMAIN, f"{point_id}:value"
     )
     assert value is not None
-    simulator.patch_sensor_point(point_id, id="sp-hidden")
+    simulator.patch_sensor_point(point_id, id=DELETE)
     await advance(hass, freezer)
     await _restart(hass, loaded_entry)
     state = hass.states.get(value)

@@ -6,9 +6,11 @@ from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL, Pl
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
 from .api import DEFAULT_BASE_URL, SmartSenseClient
 from .backfill import Backfill
+from .const import SIGNAL_REMOVED
 from .coordinator import SmartSenseConfigEntry, SmartSenseCoordinator
 from .ids import asset_of
 
@@ -25,6 +27,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -
     )
     backfill = Backfill(hass, entry.entry_id, client)
     await backfill.async_load()
+    entry.async_on_unload(
+        async_dispatcher_connect(
+            hass, SIGNAL_REMOVED.format(entry.entry_id), backfill.async_forget
+        )
+    )
     coordinator = SmartSenseCoordinator(hass, entry, client, backfill)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
