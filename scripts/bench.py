@@ -476,7 +476,7 @@ async def measure_setup(
         if not ok or entry.state is not ConfigEntryState.LOADED:
             raise RuntimeError(f"setup failed: {entry.state}")
 
-        coordinator: SmartSenseCoordinator = entry.runtime_data
+        coordinator: SmartSenseCoordinator = entry.runtime_data.coordinator
         entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
         enabled = [entity for entity in entities if not entity.disabled_by]
         with_state = [e for e in enabled if hass.states.get(e.entity_id) is not None]
@@ -580,9 +580,9 @@ async def measure_polls(
             session, CLIENT_ID, CLIENT_SECRET, base_url=sim.url, clock=clock
         )
         # Built as async_setup_entry builds it, with no entity listening.
-        backfill = Backfill(hass, entry.entry_id, client)
+        coordinator = SmartSenseCoordinator(hass, entry, client)
+        backfill = Backfill(hass, entry, client)
         await backfill.async_load()
-        coordinator = SmartSenseCoordinator(hass, entry, client, backfill)
         await sim.reset_counts()
 
         walls: list[float] = []

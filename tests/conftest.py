@@ -95,7 +95,7 @@ def entity_id(hass: HomeAssistant, platform: str, point_id: str, key: str) -> st
 
 def point_of(entry: MockConfigEntry, asset_type: str, reading_type: str) -> str:
     """The id of the first sensor point of a kind, as the integration sees it."""
-    data = entry.runtime_data.data
+    data = entry.runtime_data.coordinator.data
     point_id: str = next(
         point.id
         for point in data.points.values()

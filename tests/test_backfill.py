@@ -98,7 +98,7 @@ async def _poll_until_backfilled(
 def _numeric_points(entry: MockConfigEntry) -> list[str]:
     return [
         point.id
-        for point in entry.runtime_data.data.points.values()
+        for point in entry.runtime_data.coordinator.data.points.values()
         if point.reading_type != "DoorOpen"
     ]
 
@@ -160,7 +160,7 @@ async def _assert_backfilled(
     for point_id, end in ends.items():
         statistic_id = entity_id(hass, Platform.SENSOR, point_id, "value")
         actual = _actual(await _statistics(hass, statistic_id, start, end))
-        unit = str(entry.runtime_data.data.points[point_id].unit)
+        unit = str(entry.runtime_data.coordinator.data.points[point_id].unit)
         expected = _expected(simulator, point_id, start, end, unit)
         assert len(actual) == len(expected) == (end - start) / HOUR, statistic_id
         for got, want in zip(actual, expected, strict=True):
@@ -178,6 +178,7 @@ def _backfill_pending(hass: HomeAssistant, entry: MockConfigEntry) -> str:
 
 
 @pytest.mark.freeze_time(START)
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_six_hours_of_downtime_are_backfilled(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
@@ -214,7 +215,7 @@ async def test_second_run_changes_nothing(
     backfill = config_entry.runtime_data.backfill
     requests = simulator.request_counts[READINGS]
     backfill.gaps[point_id] = Gap(down_from, end - HOUR)
-    await backfill.async_run(config_entry.runtime_data.data)
+    await backfill.async_run(config_entry.runtime_data.coordinator.data)
     assert simulator.request_counts[READINGS] > requests
     assert await _statistics(hass, statistic_id, start, end) == before
 
@@ -272,7 +273,8 @@ async def test_celsius_account_is_imported_in_fahrenheit(
     down_from = await _downtime(hass, freezer, config_entry, hours=3)
     ends = await _poll_until_backfilled(hass, freezer, config_entry, simulator)
     assert "C" in {
-        str(point.unit) for point in config_entry.runtime_data.data.points.values()
+        str(point.unit)
+        for point in config_entry.runtime_data.coordinator.data.points.values()
     }
     await _assert_backfilled(hass, simulator, config_entry, _hour(down_from), ends)
 
@@ -402,7 +404,7 @@ async def test_point_unlisted_for_hours_is_backfilled_on_return(
         if point_id in rechecks and rechecks[point_id].end >= end - HOUR:
             break
     actual = _actual(await _statistics(hass, statistic_id, start, end))
-    unit = str(config_entry.runtime_data.data.points[point_id].unit)
+    unit = str(config_entry.runtime_data.coordinator.data.points[point_id].unit)
     expected = _expected(simulator, point_id, start, end, unit)
     assert len(actual) == len(expected) == 2
     for got, want in zip(actual, expected, strict=True):

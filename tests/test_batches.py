@@ -22,10 +22,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartsense.const import DOMAIN
-from custom_components.smartsense.coordinator import (
-    SmartSenseCoordinator,
-    SmartSenseData,
-)
+from custom_components.smartsense.coordinator import SmartSenseCoordinator
+from custom_components.smartsense.data import SmartSenseData
 from simulator import Simulator
 
 from .conftest import advance, entity_id
@@ -71,7 +69,7 @@ async def test_point_dropped_between_batches(
     async def poll_drops_a_point(_delay: float) -> None:
         if dropped:
             return
-        coordinator: SmartSenseCoordinator = config_entry.runtime_data
+        coordinator: SmartSenseCoordinator = config_entry.runtime_data.coordinator
         data = coordinator.data
         added = _point_ids_with_entities(hass, config_entry)
         victim = next(point_id for point_id in data.points if point_id not in added)
@@ -124,7 +122,7 @@ def bare_coordinator(hass: HomeAssistant) -> SmartSenseCoordinator:
     """A coordinator without entities, for listeners the tests add themselves."""
     entry = MockConfigEntry(domain=DOMAIN, data={})
     entry.add_to_hass(hass)
-    return SmartSenseCoordinator(hass, entry, MagicMock(), MagicMock())
+    return SmartSenseCoordinator(hass, entry, MagicMock())
 
 
 def _data() -> SmartSenseData:

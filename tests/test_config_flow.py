@@ -350,7 +350,7 @@ async def test_reauth_with_new_secret(
     hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
 ) -> None:
     """After a secret rotation the new secret is stored and the entry reloaded."""
-    old_coordinator = loaded_entry.runtime_data
+    old_coordinator = loaded_entry.runtime_data.coordinator
     simulator.rotate_secret("demo", "new-secret")
     result = await loaded_entry.start_reauth_flow(hass)
     assert result["type"] is FlowResultType.FORM
@@ -369,7 +369,7 @@ async def test_reauth_with_new_secret(
     assert loaded_entry.data == _credentials(simulator, secret="new-secret")
     # Reloaded: a new coordinator that logged in with the new secret.
     assert loaded_entry.state is ConfigEntryState.LOADED
-    assert loaded_entry.runtime_data is not old_coordinator
+    assert loaded_entry.runtime_data.coordinator is not old_coordinator
     assert simulator.request_counts[AUTH] == 2  # the check, then the reload
 
 
@@ -426,7 +426,7 @@ async def test_reconfigure_secret_and_url(
     loaded_entry: MockConfigEntry,
 ) -> None:
     """A new secret and API address are checked, stored, and used after reload."""
-    old_coordinator = loaded_entry.runtime_data
+    old_coordinator = loaded_entry.runtime_data.coordinator
     result = await loaded_entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
@@ -444,7 +444,7 @@ async def test_reconfigure_secret_and_url(
     assert result["reason"] == "reconfigure_successful"
     assert loaded_entry.data == _credentials(other_simulator, secret="new-secret")
     assert loaded_entry.state is ConfigEntryState.LOADED
-    assert loaded_entry.runtime_data is not old_coordinator
+    assert loaded_entry.runtime_data.coordinator is not old_coordinator
     # The check and the reloaded entry both went to the new address.
     assert other_simulator.request_counts[AUTH] == 2
     assert other_simulator.request_counts[ASSETS] >= 2

@@ -48,6 +48,6 @@ async def test_diagnostics(
     text = json.dumps(diagnostics)
     assert "demo-secret" not in text
     assert '"demo"' not in text
-    token = loaded_entry.runtime_data.client._token
+    token = loaded_entry.runtime_data.coordinator.client._token
     assert token
     assert token not in text

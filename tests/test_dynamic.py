@@ -147,6 +147,7 @@ async def test_failed_poll_removes_nothing(
     )
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_point_that_returns_keeps_its_entities(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
@@ -172,6 +173,7 @@ async def test_point_that_returns_keeps_its_entities(
     assert "does not generate unique IDs" not in caplog.text
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_point_removed_then_returning_is_added_again(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,

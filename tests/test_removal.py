@@ -96,7 +96,7 @@ async def test_sudden_drop_removes_nothing(
     await advance(hass, freezer)
     assert _devices(hass, loaded_entry) == devices
     assert _entities(hass, loaded_entry) == entities
-    assert loaded_entry.runtime_data.last_update_success
+    assert loaded_entry.runtime_data.coordinator.last_update_success
     assert _unavailable_of(hass, loaded_entry) > 0
     (warning,) = _warnings(caplog)
     assert f"stopped listing {16 - listed} of 16 assets" in warning
@@ -260,6 +260,7 @@ async def _remove_device(
     return bool(response["success"])
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_user_removes_a_device_smartsense_no_longer_lists(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,

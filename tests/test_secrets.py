@@ -214,7 +214,7 @@ async def test_no_secret_in_diagnostics_or_errors_after_rotation(
     log_guard.secrets.add_credentials(DEMO_CLIENT_ID, NEW_SECRET)
     simulator.rotate_secret(DEMO_CLIENT_ID, NEW_SECRET)
     await advance(hass, freezer)
-    coordinator = loaded_entry.runtime_data
+    coordinator = loaded_entry.runtime_data.coordinator
     err = coordinator.last_exception
     assert isinstance(err, HomeAssistantError)
     assert not log_guard.secrets.found_in(exception_text(err))

@@ -65,12 +65,12 @@ async def test_entities(
     await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
 
 
-@pytest.mark.usefixtures("us_customary")
+@pytest.mark.usefixtures("us_customary", "entity_registry_enabled_by_default")
 async def test_values_are_the_newest_readings(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
 ) -> None:
     """Each measurement shows the newest reading SmartSense delivered."""
-    points = loaded_entry.runtime_data.data.points
+    points = loaded_entry.runtime_data.coordinator.data.points
     # Pressure is shown in psi in a US-customary home: checked by the snapshot.
     measured = [
         p for p in points.values() if p.reading_type not in ("DoorOpen", "Pressure")
@@ -101,7 +101,7 @@ async def test_devices(
     assert account.identifiers == {(DOMAIN, loaded_entry.entry_id)}
     devices.remove(account)
     assert len(devices) == len(simulator.asset_ids())
-    assets = loaded_entry.runtime_data.data.assets
+    assets = loaded_entry.runtime_data.coordinator.data.assets
     for device in devices:
         (identifier,) = device.identifiers
         asset = assets[identifier[1]]
@@ -169,7 +169,7 @@ async def test_signal_strength_is_disabled_by_default(
     assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
 
 
-@pytest.mark.usefixtures("us_customary")
+@pytest.mark.usefixtures("us_customary", "entity_registry_enabled_by_default")
 async def test_stale_reading_is_unavailable(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
@@ -268,13 +268,14 @@ async def test_large_account_enables_only_readings(
 ) -> None:
     """Past Home Assistant's per-entry limit, only readings start enabled.
 
-    The limit (10,000 enabled entities per entry) is lowered to the size of
-    the 8-point test account, rather than simulating 2,000 points.
+    The limit (10,000 enabled entities per entry) is lowered to the number of
+    points of the 8-point test account (room for their readings only), rather
+    than simulating 2,500 points.
     """
     config_entry.add_to_hass(hass)
     with patch(
         "custom_components.smartsense.entity.MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY",
-        len(simulator.sensor_point_ids()) * 5,
+        len(simulator.sensor_point_ids()),
     ):
         assert await hass.config_entries.async_setup(config_entry.entry_id)
         await hass.async_block_till_done()

@@ -60,10 +60,8 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.smartsense.api import SmartSenseError
 from custom_components.smartsense.api.client import DEFAULT_TIMEOUT
 from custom_components.smartsense.const import DOMAIN
-from custom_components.smartsense.coordinator import (
-    SmartSenseCoordinator,
-    SmartSenseData,
-)
+from custom_components.smartsense.coordinator import SmartSenseCoordinator
+from custom_components.smartsense.data import SmartSenseData
 from custom_components.smartsense.diagnostics import (
     async_get_config_entry_diagnostics,
 )
@@ -255,7 +253,7 @@ class Soak:
     @property
     def coordinator(self) -> SmartSenseCoordinator:
         """The entry's coordinator (a new one after each reload)."""
-        coordinator: SmartSenseCoordinator = self.entry.runtime_data
+        coordinator: SmartSenseCoordinator = self.entry.runtime_data.coordinator
         return coordinator
 
     def requests(self) -> int:

@@ -43,13 +43,16 @@ from .api import (
     SmartSenseRateLimitError,
 )
 from .const import DEFAULT_REPORT_INTERVAL, DOMAIN, LOGGER, SIGNAL_BACKFILL
+from .descriptions import READING
 from .ids import unique_id
-from .sensor import measurement_description
+from .kinds import measurement_kind
 
 if TYPE_CHECKING:
-    from homeassistant.core import HomeAssistant
+    from homeassistant.config_entries import ConfigEntry
+    from homeassistant.core import CALLBACK_TYPE, HomeAssistant
+    from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
-    from .coordinator import SmartSenseData
+    from .data import SmartSenseData
 
 STORAGE_VERSION = 1
 # SmartSense keeps every reading, but a backfill reaches at most this far back.
@@ -119,14 +122,14 @@ class Backfill:
     """Finds gaps in each sensor point's readings and fills the statistics."""
 
     def __init__(
-        self, hass: HomeAssistant, entry_id: str, client: SmartSenseClient
+        self, hass: HomeAssistant, entry: ConfigEntry[Any], client: SmartSenseClient
     ) -> None:
         """Create the backfill of one config entry; call async_load next."""
         self._hass = hass
-        self._entry_id = entry_id
+        self._entry = entry
         self._client = client
         self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.backfill"
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.backfill"
         )
         self._lock = asyncio.Lock()
         # The newest reading time accounted for, per sensor point.
@@ -164,6 +167,32 @@ class Backfill:
             "gaps": {k: v.as_dict() for k, v in self.gaps.items()},
             "rechecks": {k: v.as_dict() for k, v in self.rechecks.items()},
         }
+
+    @callback
+    def async_follow(
+        self, coordinator: DataUpdateCoordinator[SmartSenseData]
+    ) -> CALLBACK_TYPE:
+        """Account for every successful poll and fill the gaps it reveals.
+
+        The poll already made (at setup) is only accounted for: the recorder
+        first compiles the periods it missed while Home Assistant was stopped,
+        and later runs replace them. Returns the function that stops following.
+        """
+        self.async_track(coordinator.data)
+
+        @callback
+        def polled() -> None:
+            if not coordinator.last_update_success:
+                return
+            self.async_track(coordinator.data)
+            async_dispatcher_send(
+                self._hass, SIGNAL_BACKFILL.format(self._entry.entry_id)
+            )
+            self._entry.async_create_background_task(
+                self._hass, self.async_run(coordinator.data), "smartsense backfill"
+            )
+
+        return coordinator.async_add_listener(polled)
 
     @callback
     def async_track(self, data: SmartSenseData) -> None:
@@ -209,7 +238,7 @@ class Backfill:
         async with self._lock:
             await self._async_fill(data)
         self._store.async_delay_save(self.as_dict, 10)
-        async_dispatcher_send(self._hass, SIGNAL_BACKFILL.format(self._entry_id))
+        async_dispatcher_send(self._hass, SIGNAL_BACKFILL.format(self._entry.entry_id))
 
     async def _async_fill(self, data: SmartSenseData) -> None:
         budget = MAX_REQUESTS
@@ -270,19 +299,17 @@ class Backfill:
         """Import the readings' hourly statistics; False if there is no entity."""
         point = data.points.get(point_id)
         entity_id = er.async_get(self._hass).async_get_entity_id(
-            Platform.SENSOR, DOMAIN, unique_id(point_id, "value")
+            Platform.SENSOR, DOMAIN, unique_id(point_id, READING)
         )
         state = self._hass.states.get(entity_id) if entity_id else None
         if point is None or entity_id is None or state is None:
             LOGGER.debug("No enabled sensor for %s; its backfill is dropped", point_id)
             return False
-        description = measurement_description(point)
+        device_class, native_unit = measurement_kind(point)
         unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
-        converter = UNIT_CONVERTERS.get(description.device_class)
+        converter = UNIT_CONVERTERS.get(device_class)
         convert: Callable[[float], float] = (
-            converter.converter_factory(description.native_unit_of_measurement, unit)
-            if converter
-            else float
+            converter.converter_factory(native_unit, unit) if converter else float
         )
         statistics = hourly_statistics(readings, convert)
         if statistics:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, override
 
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
-from homeassistant.util import dt as dt_util
+from homeassistant.helpers.update_coordinator import (
+    TimestampDataUpdateCoordinator,
+    UpdateFailed,
+)
 
 from .api import (
     Asset,
@@ -21,13 +23,8 @@ from .api import (
     SmartSenseListingError,
     SmartSenseRateLimitError,
 )
-from .const import (
-    DEFAULT_REPORT_INTERVAL,
-    DOMAIN,
-    LOGGER,
-    STALE_INTERVALS,
-    UPDATE_INTERVAL,
-)
+from .const import DOMAIN, LOGGER, UPDATE_INTERVAL
+from .data import SmartSenseData
 from .removal import Removal
 
 if TYPE_CHECKING:
@@ -36,7 +33,7 @@ if TYPE_CHECKING:
 
     from .backfill import Backfill
 
-type SmartSenseConfigEntry = ConfigEntry[SmartSenseCoordinator]
+type SmartSenseConfigEntry = ConfigEntry[SmartSenseRuntimeData]
 type _Listener = tuple[int, tuple[CALLBACK_TYPE, object | None]]
 
 # After a poll, up to this many entities are updated in one go. A larger
@@ -46,26 +43,15 @@ type _Listener = tuple[int, tuple[CALLBACK_TYPE, object | None]]
 LISTENER_BATCH = 250
 
 
-@dataclass(frozen=True, slots=True)
-class SmartSenseData:
-    """One successful poll, keyed by SmartSense's stable ids."""
+@dataclass(slots=True)
+class SmartSenseRuntimeData:
+    """What a loaded entry holds: the poller and the consumer of its polls."""
 
-    assets: dict[str, Asset]
-    points: dict[str, SensorPoint]
-    asset_of_point: dict[str, str]
-    # Each sensor point's report interval, as observed from its readings.
-    intervals: dict[str, timedelta] = field(default_factory=dict)
-
-    def is_stale(self, point_id: str, now: datetime) -> bool:
-        """Whether a point's newest reading is too old to be shown as current."""
-        point = self.points.get(point_id)
-        if point is None or point.last_reading is None:
-            return False
-        interval = self.intervals.get(point_id, DEFAULT_REPORT_INTERVAL)
-        return now - point.last_reading.timestamp > STALE_INTERVALS * interval
+    coordinator: SmartSenseCoordinator
+    backfill: Backfill
 
 
-class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
+class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
     """Lists every asset, with each point's newest reading, once per interval."""
 
     config_entry: SmartSenseConfigEntry
@@ -75,7 +61,6 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
         hass: HomeAssistant,
         entry: SmartSenseConfigEntry,
         client: SmartSenseClient,
-        backfill: Backfill,
     ) -> None:
         """Create the coordinator of one config entry."""
         super().__init__(
@@ -86,9 +71,7 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
             update_interval=UPDATE_INTERVAL,
         )
         self.client = client
-        self.backfill = backfill
         self.removal = Removal(hass, entry)
-        self.last_success: datetime | None = None
         self.last_retry_after: float | None = None
         self._batches: asyncio.Task[None] | None = None
 
@@ -158,16 +141,8 @@ class SmartSenseCoordinator(DataUpdateCoordinator[SmartSenseData]):
         # indexing it: at 10,000 sensor points each takes tens of milliseconds.
         await asyncio.sleep(0)
         data = self._index(assets)
-        self.last_success = dt_util.utcnow()
         self.last_retry_after = None
-        self.backfill.async_track(data)
         self.removal.async_update(data.assets.keys(), data.points.keys(), contradiction)
-        if self.data is not None:
-            # Not on the first poll after start-up: the recorder first compiles
-            # the periods it missed, and the backfill then replaces them.
-            self.config_entry.async_create_background_task(
-                self.hass, self.backfill.async_run(data), "smartsense backfill"
-            )
         return data
 
     def _rate_limited(self, retry_after: float | None) -> UpdateFailed:

@@ -55,10 +55,11 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: SmartSenseConfigEntry
 ) -> dict[str, Any]:
     """Diagnostics of one config entry, with nothing secret in them."""
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     data = coordinator.data
     now = dt_util.utcnow()
-    backfill = coordinator.backfill.as_dict()
+    backfill = entry.runtime_data.backfill
+    stored = backfill.as_dict()
     return {
         "entry": {
             "data": async_redact_data(dict(entry.data), TO_REDACT),
@@ -66,7 +67,7 @@ async def async_get_config_entry_diagnostics(
         },
         "coordinator": {
             "last_update_success": coordinator.last_update_success,
-            "last_success": coordinator.last_success,
+            "last_success": coordinator.last_update_success_time,
             "last_error": repr(coordinator.last_exception)
             if coordinator.last_exception
             else None,
@@ -84,11 +85,11 @@ async def async_get_config_entry_diagnostics(
             ),
         },
         "backfill": {
-            "waiting_sensor_points": coordinator.backfill.waiting,
-            "gaps": backfill["gaps"],
-            "rechecks": backfill["rechecks"],
-            "accounted_sensor_points": len(backfill["accounted"]),
-            "last_error": coordinator.backfill.last_error,
+            "waiting_sensor_points": backfill.waiting,
+            "gaps": stored["gaps"],
+            "rechecks": stored["rechecks"],
+            "accounted_sensor_points": len(backfill.accounted),
+            "last_error": backfill.last_error,
         },
         "answer_shapes": {
             kind: shape(answer)

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
-from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
 from .const import SIGNAL_REMOVED, WEB_APP_URL
 from .coordinator import SmartSenseCoordinator
-from .ids import asset_identifier, unique_id
+from .descriptions import READING, SmartSenseEntityDescription, enabled_by_default
+from .ids import device_identifier, unique_id
 
 if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -32,20 +31,7 @@ if TYPE_CHECKING:
 ADD_BATCH = 100
 
 
-@dataclass(frozen=True, kw_only=True)
-class SmartSenseEntityDescription(EntityDescription):
-    """What every SmartSense entity description adds."""
-
-    # A reading older than the point's stale limit makes the entity unavailable.
-    hide_when_stale: bool = False
-
-
-# Entities of a sensor point that are enabled by default: its reading, alarm,
-# connectivity, battery and last reading.
-ENABLED_PER_POINT = 5
-
-
-def readings_only(coordinator: SmartSenseCoordinator) -> bool:
+def readings_only(points: Collection[SensorPoint]) -> bool:
     """Whether only readings start enabled, for an account too large for more.
 
     Home Assistant enables at most MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
@@ -53,14 +39,13 @@ def readings_only(coordinator: SmartSenseCoordinator) -> bool:
     point's entities would not fit, only the readings start enabled (up to that
     many points); the user may enable others, within the limit.
     """
-    points = len(coordinator.data.points)
-    return points * ENABLED_PER_POINT + 1 > MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
+    return enabled_by_default(points) > MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
 
 
 def device_info(asset: Asset) -> DeviceInfo:
     """The Home Assistant device of one SmartSense asset."""
     return DeviceInfo(
-        identifiers={asset_identifier(asset.id)},
+        identifiers={device_identifier(asset.id)},
         name=asset.name,
         manufacturer="SmartSense",
         model=asset.asset_type,
@@ -80,8 +65,14 @@ class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
         coordinator: SmartSenseCoordinator,
         point_id: str,
         description: SmartSenseEntityDescription,
+        *,
+        only_readings: bool = False,
     ) -> None:
-        """Bind the entity to a sensor point that the last poll listed."""
+        """Bind the entity to a sensor point that the last poll listed.
+
+        With ``only_readings`` (see ``readings_only``) anything but the point's
+        reading starts disabled.
+        """
         super().__init__(coordinator)
         self.entity_description = description
         self.point_id = point_id
@@ -90,7 +81,7 @@ class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
         self._attr_unique_id = unique_id(point_id, description.key)
         self._attr_device_info = device_info(data.assets[data.asset_of_point[point_id]])
         self._attr_translation_placeholders = {"point": point.name}
-        if description.key != "value" and readings_only(coordinator):
+        if only_readings and description.key != READING:
             self._attr_entity_registry_enabled_default = False
 
     @property
@@ -114,35 +105,43 @@ class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
         )
 
 
-async def async_add_entities_for_points[E: SmartSenseEntity](
+async def async_add_entities_for_points[D: SmartSenseEntityDescription](
     entry: SmartSenseConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    create: Callable[[SmartSenseCoordinator, SensorPoint], list[E]],
+    descriptions: Callable[[SensorPoint], list[D]],
+    entity: Callable[..., SmartSenseEntity],
 ) -> None:
-    """Add a platform's entities now and for every point a later poll lists."""
-    coordinator = entry.runtime_data
+    """Add a platform's entities now and for every point a later poll lists.
+
+    ``descriptions`` gives a point's descriptions, ``entity`` is the class that
+    shows one of them.
+    """
+    coordinator = entry.runtime_data.coordinator
     # Points whose entities exist: an unlisted point keeps them (unavailable)
     # until its removal, after which it is added anew if it returns.
     known: set[str] = set()
 
-    def new_points() -> list[str]:
-        new = coordinator.data.points.keys() - known
+    def new_points() -> list[SensorPoint]:
+        points = coordinator.data.points
+        new = points.keys() - known
         known.update(new)
-        return list(new)
+        return [points[point_id] for point_id in new]
 
     @callback
     def forget(point_ids: set[str]) -> None:
         known.difference_update(point_ids)
 
+    def create(point: SensorPoint, only_readings: bool) -> list[SmartSenseEntity]:
+        return [
+            entity(coordinator, point.id, description, only_readings=only_readings)
+            for description in descriptions(point)
+        ]
+
     @callback
     def add_new_points() -> None:
-        points = coordinator.data.points
-        if entities := [
-            entity
-            for point_id in new_points()
-            for entity in create(coordinator, points[point_id])
-        ]:
-            async_add_entities(entities)
+        if points := new_points():
+            only = readings_only(coordinator.data.points.values())
+            async_add_entities([new for point in points for new in create(point, only)])
 
     # Listening first, so that a poll between the batches below adds its points.
     entry.async_on_unload(coordinator.async_add_listener(add_new_points))
@@ -151,13 +150,14 @@ async def async_add_entities_for_points[E: SmartSenseEntity](
             coordinator.hass, SIGNAL_REMOVED.format(entry.entry_id), forget
         )
     )
-    batch: list[E] = []
-    for point_id in new_points():
+    only = readings_only(coordinator.data.points.values())
+    batch: list[SmartSenseEntity] = []
+    for point in new_points():
         # Such a poll may also have dropped a point that is not added yet.
-        if (point := coordinator.data.points.get(point_id)) is None:
-            known.discard(point_id)
+        if point.id not in coordinator.data.points:
+            known.discard(point.id)
             continue
-        batch += create(coordinator, point)
+        batch += create(point, only)
         if len(batch) >= ADD_BATCH:
             async_add_entities(batch)
             batch = []

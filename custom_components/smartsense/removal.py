@@ -33,7 +33,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER, SIGNAL_REMOVED
-from .ids import asset_identifier, asset_of, point_of
+from .ids import asset_of, device_identifier, point_of
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -155,7 +155,7 @@ class Removal:
             for entity in er.async_entries_for_config_entry(
                 er.async_get(self._hass), entry_id
             )
-            if (point_id := point_of(entity.unique_id, entry_id)) is not None
+            if (point_id := point_of(entity.unique_id)) is not None
         }
         # Stored state of what no longer has a device or entities is stale.
         for missing, known in (
@@ -180,7 +180,7 @@ class Removal:
             if since is None and asset_id not in self.dropped
         }:
             device = registry.async_get_device_by_identifier(
-                asset_identifier(asset_id), self._entry.entry_id
+                device_identifier(asset_id), self._entry.entry_id
             )
             self.dropped[asset_id] = (
                 (device.name_by_user or device.name or asset_id) if device else asset_id
@@ -219,7 +219,7 @@ class Removal:
             del self.missing_assets[asset_id]
             self.dropped.pop(asset_id, None)
             device = registry.async_get_device_by_identifier(
-                asset_identifier(asset_id), entry_id
+                device_identifier(asset_id), entry_id
             )
             if device is None:
                 continue
@@ -230,18 +230,17 @@ class Removal:
             registry.async_remove_device(device.id)
         entity_registry = er.async_get(self._hass)
         for entity in er.async_entries_for_config_entry(entity_registry, entry_id):
-            if point_of(entity.unique_id, entry_id) in expired_points:
+            if point_of(entity.unique_id) in expired_points:
                 entity_registry.async_remove(entity.entity_id)
         self._forget_points(expired_points)
 
     def _points_of(self, device: dr.DeviceEntry) -> set[str]:
-        entry_id = self._entry.entry_id
         return {
             point_id
             for entity in er.async_entries_for_device(
                 er.async_get(self._hass), device.id, include_disabled_entities=True
             )
-            if (point_id := point_of(entity.unique_id, entry_id)) is not None
+            if (point_id := point_of(entity.unique_id)) is not None
         }
 
     def _forget_points(self, point_ids: Iterable[str]) -> None:
