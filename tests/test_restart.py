@@ -6,12 +6,17 @@ nothing."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartsense.const import DOMAIN
@@ -156,3 +161,30 @@ async def test_point_missing_across_a_restart_returns(
         er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{point_id}:value")
         == value
     )
+
+
+async def test_stored_state_of_what_is_gone_is_dropped(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    config_entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """What the store remembers of devices no longer there names nothing."""
+    key = f"{DOMAIN}.{config_entry.entry_id}.removal"
+    hass_storage[key] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": key,
+        "data": {
+            "assets": {"a-gone": "2026-11-01T00:00:00+00:00"},
+            "points": {"sp-gone": None},
+            "dropped": {"a-gone": "Old Freezer"},
+        },
+    }
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    removal = config_entry.runtime_data.coordinator.removal
+    assert removal.as_dict() == {"assets": {}, "points": {}, "dropped": {}}
+    issues = ir.async_get(hass).issues
+    assert not [issue for (domain, _), issue in issues.items() if domain == DOMAIN]

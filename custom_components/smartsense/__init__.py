@@ -60,5 +60,5 @@ async def async_remove_config_entry_device(
     asset_id = asset_of(device.identifiers, entry.entry_id)
     if asset_id is None or asset_id in coordinator.data.assets:
         return False
-    coordinator.removal.async_forget_device(device)
+    coordinator.removal.async_forget_device(asset_id, device)
     return True

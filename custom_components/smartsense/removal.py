@@ -130,10 +130,8 @@ class Removal:
         self._store.async_delay_save(self.as_dict, 10)
 
     @callback
-    def async_forget_device(self, device: dr.DeviceEntry) -> None:
-        """Forget an asset whose device the user removed, and its points."""
-        if (asset_id := asset_of(device.identifiers, self._entry.entry_id)) is None:
-            return
+    def async_forget_device(self, asset_id: str, device: dr.DeviceEntry) -> None:
+        """Forget an asset whose device the user removes, and its points."""
         self.missing_assets.pop(asset_id, None)
         self.dropped.pop(asset_id, None)
         self._forget_points(self._points_of(device))
