@@ -1,13 +1,43 @@
 """Injected failures, queued per request path prefix."""
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 import json
 
 from aiohttp import web
 
-KINDS = frozenset(
-    {"malformed_json", "truncated", "wrong_content_type", "disconnect", "repeat_page"}
+# Faults that change what the asset listing holds: no asset at all; only the
+# first asset; all but the first; pages cut to LYING_PAGE_SIZE assets whose
+# totalCount counts only the page itself.
+LISTING_KINDS = frozenset(
+    {"empty_listing", "shrunken_listing", "missing_asset", "lying_total"}
+)
+
+
+def listed_under[T](kind: str | None, assets: Sequence[T]) -> Sequence[T]:
+    """The assets a listing fault of this kind lists (lying_total: all of them)."""
+    match kind:
+        case "empty_listing":
+            return assets[:0]
+        case "shrunken_listing":
+            return assets[:1]
+        case "missing_asset":
+            return assets[1:]
+    return assets
+
+
+KINDS = (
+    frozenset(
+        {
+            "malformed_json",
+            "truncated",
+            "wrong_content_type",
+            "disconnect",
+            "repeat_page",
+        }
+    )
+    | LISTING_KINDS
 )
 
 
@@ -47,8 +77,10 @@ class FaultQueue:
             raise ValueError("give a status or a kind, not both")
         if fault.kind is None and fault.status is None and fault.delay is None:
             raise ValueError("a fault needs a status, a kind or a delay")
-        if fault.kind == "repeat_page" and not path.startswith("/assets"):
-            raise ValueError("repeat_page applies to /assets only")
+        if (
+            fault.kind == "repeat_page" or fault.kind in LISTING_KINDS
+        ) and not path.startswith("/assets"):
+            raise ValueError(f"{fault.kind} applies to /assets only")
         self._queues.setdefault(path, deque()).append(fault)
 
     def clear(self) -> None:

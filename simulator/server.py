@@ -4,6 +4,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from aiohttp import web
 
@@ -12,13 +13,15 @@ from .auth import TokenStore, basic_credentials, bearer_token
 from .config import SimConfig
 from .control import add_control_routes
 from .data import SensorPoint, Store
-from .faults import Fault, FaultQueue
+from .faults import LISTING_KINDS, Fault, FaultQueue, listed_under
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 100
 MAX_WINDOW = timedelta(days=7)
+# The page size a "lying_total" fault serves (and says it serves).
+LYING_PAGE_SIZE = 7
 _JSON_TYPES = frozenset({"application/json", "application/*", "*/*"})
 
 
@@ -282,6 +285,8 @@ class Simulator:
                 ):
                     response.body = response.body[: len(response.body) // 2]
                 return response
+            case kind if kind in LISTING_KINDS:
+                return await self._serve(request, partial(self._assets, listing=kind))
             case "repeat_page":
                 # Serve the previous page again, as a server with a stale cursor would.
                 page = request.query.get("page", "1")
@@ -327,7 +332,9 @@ class Simulator:
         client_id = self._tokens.client_for(token, self._now())
         return None if client_id in self._data_refused else client_id
 
-    async def _assets(self, request: web.Request) -> web.Response:
+    async def _assets(
+        self, request: web.Request, listing: str | None = None
+    ) -> web.Response:
         client_id = self._client(request)
         if client_id is None:
             return _unauthorized()
@@ -340,15 +347,20 @@ class Simulator:
             return _text(
                 400, f"400: page must be >= 1 and pageSize 1 to {MAX_PAGE_SIZE}"
             )
-        assets = self._store.account(client_id).assets
+        assets = listed_under(
+            listing, list(self._store.account(client_id).assets.values())
+        )
+        if listing == "lying_total":
+            size = min(size, LYING_PAGE_SIZE)
         now = self._now()
         start = (page - 1) * size
         data = [
             contract.asset_json(asset, self._interval, now)
-            for asset in list(assets.values())[start : start + size]
+            for asset in assets[start : start + size]
         ]
+        total = len(data) if listing == "lying_total" else len(assets)
         return web.json_response(
-            {"data": data, "page": page, "pageSize": size, "totalCount": len(assets)}
+            {"data": data, "page": page, "pageSize": size, "totalCount": total}
         )
 
     async def _readings(self, request: web.Request) -> web.Response:

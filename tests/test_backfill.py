@@ -23,7 +23,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.smartsense.backfill import Gap
-from simulator import Account, SimConfig, Simulator
+from simulator import DELETE, Account, SimConfig, Simulator
 
 from .conftest import advance, entity_id
 
@@ -401,3 +401,37 @@ async def test_implausible_readings_stay_out_of_the_statistics(
     assert (row["mean"], row["min"], row["max"]) == pytest.approx(
         (sum(real) / len(real), min(real), max(real))
     )
+
+
+@pytest.mark.freeze_time(START)
+async def test_point_unlisted_for_hours_is_backfilled_on_return(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """The readings of a point's absence from the listing reach the statistics."""
+    config_entry.add_to_hass(hass)
+    await _setup(hass, config_entry)
+    point_id = _numeric_points(config_entry)[0]
+    statistic_id = entity_id(hass, Platform.SENSOR, point_id, "value")
+    await advance(hass, freezer)
+    simulator.patch_sensor_point(point_id, id=DELETE)
+    hidden_from = dt_util.utcnow()
+    for _ in range(12):
+        await advance(hass, freezer)
+    simulator.patch_sensor_point(point_id, id=point_id)
+    returned = dt_util.utcnow()
+    # The whole hours it was not listed, once the backfill imported them.
+    start, end = _hour(hidden_from) + HOUR, _hour(returned)
+    rechecks = config_entry.runtime_data.backfill.rechecks
+    for _ in range(8):
+        await advance(hass, freezer)
+        if point_id in rechecks and rechecks[point_id].end >= end - HOUR:
+            break
+    actual = _actual(await _statistics(hass, statistic_id, start, end))
+    unit = str(config_entry.runtime_data.coordinator.data.points[point_id].unit)
+    expected = _expected(simulator, point_id, start, end, unit)
+    assert len(actual) == len(expected) == 2
+    for got, want in zip(actual, expected, strict=True):
+        assert got == pytest.approx(want, abs=1e-6)

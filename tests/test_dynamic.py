@@ -10,22 +10,26 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartsense.const import DOMAIN
-from simulator import Simulator
+from custom_components.smartsense.removal import GRACE
+from simulator import DELETE, Simulator
 
 from .conftest import advance, entity_id
 
 SENSOR = Platform.SENSOR
+GRACE_MINUTES = GRACE.total_seconds() / 60
 
 
-def _device(hass: HomeAssistant, entry: MockConfigEntry, asset_id: str) -> object:
+def device(hass: HomeAssistant, entry: MockConfigEntry, asset_id: str) -> object:
+    """The device of an asset, if there is one."""
     return dr.async_get(hass).async_get_device_by_identifier(
         (DOMAIN, asset_id), entry.entry_id
     )
 
 
-def _entities_of(
+def entities_of(
     hass: HomeAssistant, entry: MockConfigEntry, point_id: str
 ) -> list[str]:
+    """The entity ids of a sensor point's registry entries."""
     return [
         entity.entity_id
         for entity in er.async_entries_for_config_entry(
@@ -33,6 +37,19 @@ def _entities_of(
         )
         if entity.unique_id.startswith(f"{point_id}:")
     ]
+
+
+def unavailable(hass: HomeAssistant, entity_ids: list[str]) -> bool:
+    """Whether every one of the enabled entities exists and is unavailable."""
+    registry = er.async_get(hass)
+    states = [
+        hass.states.get(entity)
+        for entity in entity_ids
+        if (entry := registry.async_get(entity)) and not entry.disabled
+    ]
+    return bool(states) and all(
+        state is not None and state.state == STATE_UNAVAILABLE for state in states
+    )
 
 
 async def test_new_asset_appears_without_reload(
@@ -44,31 +61,40 @@ async def test_new_asset_appears_without_reload(
     """An asset added in SmartSense shows up with its entities at the next poll."""
     asset_id = simulator.add_asset("Freezer", "Ice Cream Freezer")
     (point_id,) = simulator.sensor_point_ids(asset_id=asset_id)
-    assert _device(hass, loaded_entry, asset_id) is None
+    assert device(hass, loaded_entry, asset_id) is None
     await advance(hass, freezer)
-    assert _device(hass, loaded_entry, asset_id) is not None
+    assert device(hass, loaded_entry, asset_id) is not None
     state = hass.states.get(entity_id(hass, SENSOR, point_id, "value"))
     assert state is not None
     assert state.state != STATE_UNAVAILABLE
     assert state.name == "Ice Cream Freezer Air Temperature"
 
 
-async def test_vanished_asset_is_removed_with_its_device(
+async def test_vanished_asset_is_removed_after_the_grace_period(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
     simulator: Simulator,
 ) -> None:
-    """An asset SmartSense no longer lists loses its device and entities."""
+    """An unlisted asset stays, unavailable, for a day; then its device goes."""
     asset_id = simulator.asset_ids()[0]
     point_ids = simulator.sensor_point_ids(asset_id=asset_id)
-    value = entity_id(hass, SENSOR, point_ids[0], "value")
     simulator.remove_asset(asset_id)
+    await advance(hass, freezer)  # the first listing without it
+    entities = [
+        e for point in point_ids for e in entities_of(hass, loaded_entry, point)
+    ]
+    assert device(hass, loaded_entry, asset_id) is not None
+    assert unavailable(hass, entities)
+    await advance(hass, freezer, GRACE_MINUTES - 1)
+    assert device(hass, loaded_entry, asset_id) is not None
+    assert unavailable(hass, entities)
     await advance(hass, freezer)
-    assert _device(hass, loaded_entry, asset_id) is None
-    assert hass.states.get(value) is None
+    assert device(hass, loaded_entry, asset_id) is None
     for point_id in point_ids:
-        assert _entities_of(hass, loaded_entry, point_id) == []
+        assert entities_of(hass, loaded_entry, point_id) == []
+    for entity in entities:
+        assert hass.states.get(entity) is None
 
 
 async def test_vanished_point_is_removed_alone(
@@ -86,9 +112,12 @@ async def test_vanished_point_is_removed_alone(
     gone, kept = simulator.sensor_point_ids(asset_id=asset_id)[:2]
     simulator.remove_sensor_point(gone)
     await advance(hass, freezer)
-    assert _entities_of(hass, loaded_entry, gone) == []
-    assert _entities_of(hass, loaded_entry, kept)
-    assert _device(hass, loaded_entry, asset_id) is not None
+    assert unavailable(hass, entities_of(hass, loaded_entry, gone))
+    await advance(hass, freezer, GRACE_MINUTES)
+    assert entities_of(hass, loaded_entry, gone) == []
+    assert entities_of(hass, loaded_entry, kept)
+    assert not unavailable(hass, entities_of(hass, loaded_entry, kept))
+    assert device(hass, loaded_entry, asset_id) is not None
 
 
 async def test_failed_poll_removes_nothing(
@@ -119,17 +148,44 @@ async def test_failed_poll_removes_nothing(
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
-async def test_point_that_returns_is_added_again(
+async def test_point_that_returns_keeps_its_entities(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A point unlisted for a while shows unavailable, then its values again."""
+    point_id = simulator.sensor_point_ids()[0]
+    entities = entities_of(hass, loaded_entry, point_id)
+    simulator.patch_sensor_point(point_id, id=DELETE)
+    await advance(hass, freezer)
+    assert entities_of(hass, loaded_entry, point_id) == entities
+    assert unavailable(hass, entities)
+    await advance(hass, freezer, 120)
+    simulator.patch_sensor_point(point_id, id=point_id)
+    await advance(hass, freezer)
+    assert entities_of(hass, loaded_entry, point_id) == entities
+    state = hass.states.get(entity_id(hass, SENSOR, point_id, "last_reading"))
+    assert state is not None
+    assert state.state != STATE_UNAVAILABLE
+    # Its entities were not added a second time.
+    assert "does not generate unique IDs" not in caplog.text
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_point_removed_then_returning_is_added_again(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
     simulator: Simulator,
 ) -> None:
-    """A sensor point that vanishes and comes back gets its entities back."""
+    """A point back after its removal gets new entities with the same ids."""
     point_id = simulator.sensor_point_ids()[0]
-    simulator.patch_sensor_point(point_id, id="sp-hidden")
+    simulator.patch_sensor_point(point_id, id=DELETE)
     await advance(hass, freezer)
-    assert _entities_of(hass, loaded_entry, point_id) == []
+    await advance(hass, freezer, GRACE_MINUTES)
+    assert entities_of(hass, loaded_entry, point_id) == []
     simulator.patch_sensor_point(point_id, id=point_id)
     await advance(hass, freezer)
     state = hass.states.get(entity_id(hass, SENSOR, point_id, "last_reading"))

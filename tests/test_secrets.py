@@ -35,7 +35,18 @@ TRANSLATIONS = (
     Path(__file__).parent.parent / "custom_components/smartsense/translations/en.json"
 )
 # Placeholders the texts may use; none of them can carry a credential.
-SAFE_PLACEHOLDERS = {"web_app_url", "retry_after", "seconds", "error", "point"}
+SAFE_PLACEHOLDERS = {
+    "web_app_url",
+    "retry_after",
+    "seconds",
+    "error",
+    "point",
+    # The repair issue about assets SmartSense stopped listing.
+    "count",
+    "assets",
+    "entry",
+    "grace_hours",
+}
 NEW_SECRET = "n3w-s3cret-after-rotation"
 
 

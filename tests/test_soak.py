@@ -65,7 +65,10 @@ from custom_components.smartsense.data import SmartSenseData
 from custom_components.smartsense.diagnostics import (
     async_get_config_entry_diagnostics,
 )
+from custom_components.smartsense.removal import GRACE
 from simulator import DELETE, Simulator
+from simulator.faults import listed_under
+from simulator.server import LYING_PAGE_SIZE
 
 from .safety import DEMO_CLIENT_ID, LogGuard, exception_chain, exception_text
 
@@ -82,6 +85,9 @@ HANG = 3600.0
 FAULT_RATE = 0.3
 CHANGE_RATE = 0.15
 MAX_POINTS = 14
+# What SmartSense stopped listing goes GRACE after its last listing; failed and
+# suspect polls may delay that start by this much, never more in this mix.
+REMOVAL_SLACK = timedelta(hours=6)
 
 # Each fault: its name in the summary, and whether the poll it meets fails.
 FAULTS: dict[str, bool] = {
@@ -105,7 +111,16 @@ FAULTS: dict[str, bool] = {
     "wrong content type": True,
     "totalCount changed mid-walk": False,
     "listing kept changing": True,
+    "empty listing": False,
+    "shrunken listing (1 asset)": False,
+    "one asset missing": False,
+    "lying totalCount": False,
     "secret rotated (reauth)": True,
+}
+LISTING_FAULTS = {
+    "empty listing": "empty_listing",
+    "shrunken listing (1 asset)": "shrunken_listing",
+    "one asset missing": "missing_asset",
 }
 CHANGES = (
     "unknown status",
@@ -134,6 +149,8 @@ class Tally:
     max_recovery_polls: int = 0
     reauths: int = 0
     token_requests: int = 0
+    removed_devices: int = 0
+    removed_points: int = 0
 
     def table(self, seed: int, seconds: float) -> str:
         """The summary as Markdown."""
@@ -161,6 +178,9 @@ class Tally:
             f"| max polls to recover after a fault cleared | "
             f"{self.max_recovery_polls} |",
             f"| reauthentications (all after a rotation) | {self.reauths} |",
+            f"| devices removed (unlisted for {GRACE.total_seconds() / 3600:.0f} h) | "
+            f"{self.removed_devices} |",
+            f"| sensor points removed (the same) | {self.removed_points} |",
             f"| token requests | {self.token_requests} |",
         ]
         return "\n".join(lines)
@@ -222,6 +242,10 @@ class Soak:
         self.unknown_type: set[str] = set()
         self.added_assets: list[str] = []
         self.ghosts: set[str] = set()
+        # The listing fault (simulator kind) of the next poll, and when each
+        # id was last listed.
+        self.listing_fault: str | None = None
+        self.last_listed: dict[str, datetime] = {}
         self.undo: list[tuple[int, Callable[[], None]]] = []
 
     # -- helpers -----------------------------------------------------------------
@@ -288,7 +312,8 @@ class Soak:
 
     def listed(self) -> tuple[set[str], set[str]]:
         """The assets and sensor points SmartSense lists validly right now."""
-        assets = set(self.sim.asset_ids()) - self.hidden_assets
+        ids = listed_under(self.listing_fault, self.sim.asset_ids())
+        assets = set(ids) - self.hidden_assets
         points = {
             point_id
             for asset_id in assets
@@ -387,6 +412,12 @@ class Soak:
                     {"data": [], "page": 1, "pageSize": 500, "totalCount": total + 3}
                 )
                 sim.add_fault(ASSETS, count=3, status=200, body=body)
+            case "empty listing" | "shrunken listing (1 asset)" | "one asset missing":
+                self.listing_fault = LISTING_FAULTS[name]
+                sim.add_fault(ASSETS, kind=self.listing_fault)
+            case "lying totalCount":
+                pages = len(sim.asset_ids()) // LYING_PAGE_SIZE + 1
+                sim.add_fault(ASSETS, kind="lying_total", count=pages)
             case "secret rotated (reauth)":
                 secret = f"rotated-{rng.getrandbits(64):016x}"
                 self.guard.secrets.add_credentials(DEMO_CLIENT_ID, secret)
@@ -637,7 +668,8 @@ class Soak:
                 )
                 self.last_failed_poll = None
             self.poll_due = None
-            self.check_good()
+            self.check_good(before)
+            self.listing_fault = None
             return
         self.tally.failed_polls += 1
         self.last_failed_poll = self.tally.polls
@@ -670,7 +702,33 @@ class Soak:
             state = self.hass.states.get(entity_id)
             assert state is None or state.state == STATE_UNAVAILABLE, entity_id
 
-    def check_good(self) -> None:
+    def check_removals(
+        self, before: Snapshot | None, assets: set[str], points: set[str]
+    ) -> None:
+        """Nothing goes before GRACE without a listing; nothing long after."""
+        now = self.now()
+        service = self.entry.entry_id
+        devices = set(self.devices()) - {service}
+        entity_points = {
+            unique_id.rpartition(":")[0] for _, unique_id in self.entities()
+        }
+        entity_points.discard(service)
+        for kept in (devices - assets) | (entity_points - points):
+            assert now - self.last_listed[kept] < GRACE + REMOVAL_SLACK, kept
+        if before is None:
+            return
+        lost_devices = set(before.devices) - devices - {service}
+        lost_points = (
+            {unique_id.rpartition(":")[0] for _, unique_id in before.entities}
+            - entity_points
+            - {service}
+        )
+        for lost in lost_devices | lost_points:
+            assert now - self.last_listed[lost] >= GRACE, f"{lost} lost to a fault"
+        self.tally.removed_devices += len(lost_devices)
+        self.tally.removed_points += len(lost_points)
+
+    def check_good(self, before: Snapshot | None = None) -> None:
         """A good poll: what SmartSense lists, with its values, all available."""
         data = self.coordinator.data
         assets, points = self.listed()
@@ -690,11 +748,14 @@ class Soak:
             ),
         }
         entities = self.entities()
-        assert set(entities) == expected
+        assert expected <= set(entities)
         devices = set(self.devices())
         with_points = {data.asset_of_point[point] for point in points}
-        assert with_points | {service} <= devices <= assets | {service}
+        assert with_points | {service} <= devices
         now = self.now()
+        for listed in (*assets, *points):
+            self.last_listed[listed] = now
+        self.check_removals(before, assets, points)
         registry = er.async_get(self.hass)
         for (_domain, unique_id), entity_id in entities.items():
             point, _, key = unique_id.rpartition(":")
@@ -707,6 +768,10 @@ class Soak:
             assert state is not None, entity_id
             if point == service:
                 assert state.state != STATE_UNAVAILABLE
+                continue
+            if point not in points:
+                # Not listed now: kept, unavailable, until its removal.
+                assert state.state == STATE_UNAVAILABLE, entity_id
                 continue
             latest = self.sim.latest(point)
             reading = data.points[point].last_reading

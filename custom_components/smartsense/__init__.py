@@ -6,19 +6,21 @@ from dataclasses import dataclass, field
 
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.util.hass_dict import HassKey
 
 from .api import DEFAULT_BASE_URL, SmartSenseClient
 from .backfill import Backfill
-from .const import DOMAIN
+from .const import DOMAIN, SIGNAL_REMOVED
 from .coordinator import (
     SmartSenseConfigEntry,
     SmartSenseCoordinator,
     SmartSenseRuntimeData,
     access_refused_issue_id,
 )
+from .ids import asset_of
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
@@ -67,9 +69,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -
     """Set up SmartSense from a config entry."""
     client = _client(hass, entry)
     coordinator = SmartSenseCoordinator(hass, entry, client)
-    await coordinator.async_config_entry_first_refresh()
     backfill = Backfill(hass, entry, client)
     await backfill.async_load()
+    # Before the first poll, which may remove what SmartSense stopped listing.
+    entry.async_on_unload(
+        async_dispatcher_connect(
+            hass, SIGNAL_REMOVED.format(entry.entry_id), backfill.async_forget
+        )
+    )
+    await coordinator.async_config_entry_first_refresh()
     entry.async_on_unload(backfill.async_follow(coordinator))
     entry.runtime_data = SmartSenseRuntimeData(coordinator, backfill)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -79,6 +87,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -
 async def async_unload_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -> bool:
     """Unload a config entry."""
     await entry.runtime_data.backfill.async_save()
+    await entry.runtime_data.coordinator.removal.async_save()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
@@ -86,3 +95,15 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) 
     """Forget a removed entry's client and its repair issue."""
     hass.data.get(_CLIENTS, {}).pop(entry.entry_id, None)
     ir.async_delete_issue(hass, DOMAIN, access_refused_issue_id(entry))
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: SmartSenseConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user remove an asset's device that SmartSense no longer lists."""
+    coordinator = entry.runtime_data.coordinator
+    asset_id = asset_of(device.identifiers, entry.entry_id)
+    if asset_id is None or asset_id in coordinator.data.assets:
+        return False
+    coordinator.removal.async_forget_device(asset_id, device)
+    return True

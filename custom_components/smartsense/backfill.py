@@ -215,8 +215,15 @@ class Backfill:
                 start = min(start, gap.start)
             self.gaps[point_id] = Gap(start, newest)
             LOGGER.debug("Readings of %s missed since %s", point_id, start)
-        for point_id in self.accounted.keys() - data.points.keys():
-            del self.accounted[point_id]
+        # A point a poll does not list is kept: should it return, the readings
+        # of its absence are a gap like any other. It is forgotten on removal.
+        self._store.async_delay_save(self.as_dict, 10)
+
+    @callback
+    def async_forget(self, point_ids: set[str]) -> None:
+        """Forget sensor points whose entities were removed."""
+        for point_id in point_ids:
+            self.accounted.pop(point_id, None)
             self.gaps.pop(point_id, None)
             self.rechecks.pop(point_id, None)
         self._store.async_delay_save(self.as_dict, 10)
@@ -245,6 +252,8 @@ class Backfill:
             if gap.due and gap.due <= now
         ]
         for point_id, gap, recheck in work:
+            if point_id not in data.points:
+                continue  # not listed now: its gap waits for its return
             first = _hour(gap.start)
             end = min(_hour(gap.end) + HOUR, final)
             if end <= first:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Set as AbstractSet
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING, Any, override
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import (
-    device_registry as dr,
-    entity_registry as er,
     issue_registry as ir,
 )
 from homeassistant.helpers.update_coordinator import (
@@ -28,6 +26,7 @@ from .api import (
     SmartSenseAuthError,
     SmartSenseClient,
     SmartSenseError,
+    SmartSenseListingError,
     SmartSenseRateLimitError,
 )
 from .const import (
@@ -38,7 +37,7 @@ from .const import (
     WEB_APP_URL,
 )
 from .data import SmartSenseData
-from .ids import point_of
+from .removal import Removal
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -88,6 +87,7 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
             update_interval=UPDATE_INTERVAL,
         )
         self.client = client
+        self.removal = Removal(hass, entry)
         self.last_retry_after: float | None = None
         self._batches: asyncio.Task[None] | None = None
         # Every listener's callback, keyed by its remover, for the batches.
@@ -147,9 +147,17 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
                     )
 
     @override
+    async def _async_setup(self) -> None:
+        await self.removal.async_load()
+
+    @override
     async def _async_update_data(self) -> SmartSenseData:
+        contradiction: str | None = None
         try:
             assets = await self.client.async_get_assets()
+        except SmartSenseListingError as err:
+            # Current values all the same; only what it leaves out is doubtful.
+            assets, contradiction = err.assets, str(err)
         except SmartSenseAuthError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="auth_failed"
@@ -178,7 +186,7 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         ir.async_delete_issue(
             self.hass, DOMAIN, access_refused_issue_id(self.config_entry)
         )
-        self._remove_gone(data)
+        self.removal.async_update(data.assets.keys(), data.points.keys(), contradiction)
         return data
 
     def _create_access_refused_issue(self) -> None:
@@ -243,50 +251,3 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
             asset_of_point=asset_of_point,
             intervals=intervals,
         )
-
-    def _remove_gone(self, data: SmartSenseData) -> None:
-        """Remove devices and entities that a successful poll no longer lists.
-
-        Compared with the previous poll; on the first poll after setup, with
-        the registries, so what vanished while the entry was not loaded goes too.
-        """
-        entry_id = self.config_entry.entry_id
-        device_registry = dr.async_get(self.hass)
-        entity_registry = er.async_get(self.hass)
-        previous: SmartSenseData | None = self.data  # None before the first poll
-        known_assets: AbstractSet[str]
-        known_points: AbstractSet[str]
-        if previous is not None:
-            known_assets = previous.assets.keys()
-            known_points = previous.points.keys()
-        else:
-            known_assets = {
-                asset_id
-                for device in dr.async_entries_for_config_entry(
-                    device_registry, entry_id
-                )
-                for domain, asset_id in device.identifiers
-                if domain == DOMAIN
-            }
-            known_points = {
-                point_id
-                for entity in er.async_entries_for_config_entry(
-                    entity_registry, entry_id
-                )
-                if (point_id := point_of(entity.unique_id))
-            }
-        # The entry's own (service) device and entities are no asset or point.
-        for asset_id in known_assets - data.assets.keys() - {entry_id}:
-            if device := device_registry.async_get_device_by_identifier(
-                (DOMAIN, asset_id), entry_id
-            ):
-                LOGGER.debug(
-                    "Removing asset %s that SmartSense no longer lists", asset_id
-                )
-                device_registry.async_remove_device(device.id)
-        gone = known_points - data.points.keys()
-        if not gone:
-            return
-        for entity in er.async_entries_for_config_entry(entity_registry, entry_id):
-            if point_of(entity.unique_id) in gone:
-                entity_registry.async_remove(entity.entity_id)

@@ -8,14 +8,15 @@ from typing import TYPE_CHECKING
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, WEB_APP_URL
+from .const import SIGNAL_REMOVED, WEB_APP_URL
 from .coordinator import SmartSenseCoordinator
 from .descriptions import READING, SmartSenseEntityDescription, enabled_by_default
-from .ids import unique_id
+from .ids import device_identifier, unique_id
 from .plausibility import PlausibilityCheck
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def readings_only(points: Collection[SensorPoint]) -> bool:
 def device_info(asset: Asset) -> DeviceInfo:
     """The Home Assistant device of one SmartSense asset."""
     return DeviceInfo(
-        identifiers={(DOMAIN, asset.id)},
+        identifiers={device_identifier(asset.id)},
         name=asset.name,
         manufacturer="SmartSense",
         model=asset.asset_type,
@@ -99,8 +100,8 @@ class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
 
     @property
     def available(self) -> bool:
-        """Unavailable while polls fail, once the point is no longer listed, or
-        (for the point's own reading) while its newest reading is too old."""
+        """Unavailable while polls fail, while the point is not listed, or (for
+        the point's own reading) while its newest reading is too old."""
         return (
             super().available
             and self.point is not None
@@ -120,15 +121,19 @@ async def async_add_entities_for_points[D: SmartSenseEntityDescription](
     shows one of them.
     """
     coordinator = entry.runtime_data.coordinator
+    # Points whose entities exist: an unlisted point keeps them (unavailable)
+    # until its removal, after which it is added anew if it returns.
     known: set[str] = set()
 
     def new_points() -> list[SensorPoint]:
         points = coordinator.data.points
-        # Forget points that vanished, so that they are added again if they return.
-        known.intersection_update(points)
         new = points.keys() - known
         known.update(new)
         return [points[point_id] for point_id in new]
+
+    @callback
+    def forget(point_ids: set[str]) -> None:
+        known.difference_update(point_ids)
 
     def create(point: SensorPoint, only_readings: bool) -> list[SmartSenseEntity]:
         return [
@@ -144,11 +149,17 @@ async def async_add_entities_for_points[D: SmartSenseEntityDescription](
 
     # Listening first, so that a poll between the batches below adds its points.
     entry.async_on_unload(coordinator.async_add_listener(add_new_points))
+    entry.async_on_unload(
+        async_dispatcher_connect(
+            coordinator.hass, SIGNAL_REMOVED.format(entry.entry_id), forget
+        )
+    )
     only = readings_only(coordinator.data.points.values())
     batch: list[SmartSenseEntity] = []
     for point in new_points():
         # Such a poll may also have dropped a point that is not added yet.
         if point.id not in coordinator.data.points:
+            known.discard(point.id)
             continue
         batch += create(point, only)
         if len(batch) >= ADD_BATCH:

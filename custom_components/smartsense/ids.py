@@ -1,11 +1,18 @@
-"""Unique ids of SmartSense entities, built and read in this one place.
+"""Unique ids and device identifiers of SmartSense, built and read in this one
+place.
 
 An entity of a sensor point is ``"{point id}:{key}"``, with SmartSense's own
 stable id (never a name). The account's own entities use the config entry id
-in place of a point id, with keys no point entity has.
+in place of a point id, with keys no point entity has. A device of an asset is
+identified by ``(DOMAIN, asset id)``, the account's own (service) device by
+``(DOMAIN, entry id)``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .const import DOMAIN
 
 # The key of the account's count of sensor points awaiting backfill.
 BACKFILL_PENDING = "backfill_pending"
@@ -21,3 +28,16 @@ def point_of(entity_unique_id: str) -> str | None:
     """The sensor point an entity belongs to; None for the account's own."""
     owner_id, _, key = entity_unique_id.rpartition(":")
     return None if key in _ACCOUNT_KEYS else owner_id
+
+
+def device_identifier(owner_id: str) -> tuple[str, str]:
+    """The identifier of an asset's device (or, with the entry id, the account's)."""
+    return (DOMAIN, owner_id)
+
+
+def asset_of(identifiers: Iterable[tuple[str, str]], entry_id: str) -> str | None:
+    """The asset a device stands for; None for the account's own device."""
+    for domain, identifier in identifiers:
+        if domain == DOMAIN and identifier != entry_id:
+            return identifier
+    return None

@@ -10,10 +10,10 @@ from homeassistant.const import EntityCategory
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
-from .const import DOMAIN, SIGNAL_BACKFILL, WEB_APP_URL
+from .const import SIGNAL_BACKFILL, WEB_APP_URL
 from .descriptions import SmartSenseSensorEntityDescription, sensor_descriptions
 from .entity import SmartSenseEntity, async_add_entities_for_points
-from .ids import BACKFILL_PENDING, unique_id
+from .ids import BACKFILL_PENDING, device_identifier, unique_id
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -73,7 +73,7 @@ class SmartSenseBackfillSensor(SensorEntity):
         self._backfill = backfill
         self._attr_unique_id = unique_id(entry_id, BACKFILL_PENDING)
         self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry_id)},
+            identifiers={device_identifier(entry_id)},
             name="SmartSense",
             manufacturer="SmartSense",
             entry_type=DeviceEntryType.SERVICE,

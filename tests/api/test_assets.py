@@ -15,6 +15,7 @@ from custom_components.smartsense.api import (
     ReadingType,
     SmartSenseClient,
     SmartSenseConnectionError,
+    SmartSenseListingError,
     SmartSenseRateLimitError,
     SmartSenseResponseError,
     Status,
@@ -81,31 +82,88 @@ def _page(page: int, total: int, ids: list[str]) -> str:
 async def test_repeated_page_ends_the_walk(
     client: SmartSenseClient, simulator: Simulator
 ) -> None:
-    """A page that repeats assets already read is an error, not a loop."""
+    """A page that repeats assets already read ends the walk, flagged."""
     simulator.add_fault("/assets", status=200, body=_page(1, 3, ["a", "b"]))
-    simulator.add_fault("/assets", status=200, body=_page(2, 3, ["a", "b"]))
-    with pytest.raises(SmartSenseResponseError, match="repeats"):
+    simulator.add_fault("/assets", status=200, body=_page(2, 3, ["a", "c"]))
+    with pytest.raises(SmartSenseListingError, match="repeats") as caught:
         await client.async_get_assets()
+    # What was read, none twice: usable values, but maybe not every asset.
+    assert [asset.id for asset in caught.value.assets] == ["a", "b", "c"]
 
 
 async def test_wrong_page_number_ends_the_walk(
     client: SmartSenseClient, simulator: Simulator
 ) -> None:
-    """An answer for another page than the one asked for is an error."""
+    """An answer for another page than the one asked for ends the walk, flagged."""
     simulator.add_fault("/assets", status=200, body=_page(1, 3, ["a", "b"]))
     simulator.add_fault("/assets", status=200, body=_page(1, 3, ["c"]))
-    with pytest.raises(SmartSenseResponseError, match="page 1"):
+    with pytest.raises(SmartSenseListingError, match="page 1") as caught:
         await client.async_get_assets()
+    assert [asset.id for asset in caught.value.assets] == ["a", "b", "c"]
 
 
-async def test_page_past_total_count_ends_the_walk(
+async def test_page_past_total_count_is_flagged(
     client: SmartSenseClient, simulator: Simulator
 ) -> None:
-    """More assets than totalCount announced is an error."""
+    """More assets than totalCount announced: all of them, flagged."""
     simulator.add_fault("/assets", status=200, body=_page(1, 3, ["a", "b"]))
     simulator.add_fault("/assets", status=200, body=_page(2, 3, ["c", "d"]))
-    with pytest.raises(SmartSenseResponseError, match="totalCount"):
+    with pytest.raises(SmartSenseListingError, match="totalCount") as caught:
         await client.async_get_assets()
+    assert [asset.id for asset in caught.value.assets] == ["a", "b", "c", "d"]
+    # Still a response error to callers that do not look closer.
+    assert isinstance(caught.value, SmartSenseResponseError)
+
+
+@pytest.mark.parametrize(
+    "sim_config", [SimConfig(accounts=[Account(sensor_points=40)])]
+)
+async def test_total_count_of_the_first_page_only(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """A totalCount that counts only a full first page: every asset, flagged.
+
+    The simulator cuts pages to seven assets and says each page is all there
+    is; a client that believed it would stop after page 1.
+    """
+    ids = simulator.asset_ids()
+    pages = len(ids) // 7 + 1
+    simulator.add_fault("/assets", kind="lying_total", count=pages)
+    with pytest.raises(SmartSenseListingError, match="runs past") as caught:
+        await client.async_get_assets()
+    assert [asset.id for asset in caught.value.assets] == ids
+    assert simulator.request_counts["/assets"] == pages
+
+
+async def test_full_last_page_is_checked_once(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """A listing that ends exactly on a full page costs one more request."""
+    full = json.dumps(
+        {
+            "data": [{"id": f"a{n}", "name": "x"} for n in range(2)],
+            "page": 1,
+            "pageSize": 2,
+            "totalCount": 2,
+        }
+    )
+    empty = json.dumps({"data": [], "page": 2, "pageSize": 2, "totalCount": 2})
+    simulator.add_fault("/assets", status=200, body=full)
+    simulator.add_fault("/assets", status=200, body=empty)
+    assets = await client.async_get_assets()
+    assert [asset.id for asset in assets] == ["a0", "a1"]
+    assert simulator.request_counts["/assets"] == 2
+
+
+async def test_short_pages_are_followed_to_total_count(
+    client: SmartSenseClient, simulator: Simulator
+) -> None:
+    """A server that caps the page size below what it says still lists all."""
+    simulator.add_fault("/assets", status=200, body=_page(1, 3, ["a"]))
+    simulator.add_fault("/assets", status=200, body=_page(2, 3, ["b"]))
+    simulator.add_fault("/assets", status=200, body=_page(3, 3, ["c"]))
+    assets = await client.async_get_assets()
+    assert [asset.id for asset in assets] == ["a", "b", "c"]
 
 
 async def test_listing_that_changes_mid_walk_is_read_again(

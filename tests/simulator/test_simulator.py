@@ -254,6 +254,33 @@ async def test_faults(sim: Simulator, session: aiohttp.ClientSession) -> None:
     assert (await _get(session, sim, "/assets", token))[0] == 200
 
 
+async def test_listing_faults(sim: Simulator, session: aiohttp.ClientSession) -> None:
+    """Listings that are wrong yet well formed, each for the requests asked for."""
+    token = await _token(session, sim)
+    ids = sim.asset_ids()
+    assert len(ids) > 7
+
+    async def listing(**params: str) -> tuple[list[str], int, int]:
+        status, body = await _get(session, sim, "/assets", token, **params)
+        assert status == 200
+        return [a["id"] for a in body["data"]], body["totalCount"], body["pageSize"]
+
+    sim.add_fault("/assets", kind="empty_listing")
+    assert await listing() == ([], 0, 100)
+    sim.add_fault("/assets", kind="shrunken_listing")
+    assert await listing() == (ids[:1], 1, 100)
+    sim.add_fault("/assets", kind="missing_asset", count=2)
+    assert await listing() == (ids[1:], len(ids) - 1, 100)
+    assert await listing(page="2", pageSize="4") == (ids[5:9], len(ids) - 1, 4)
+    # Pages of seven, each claiming to be the whole listing.
+    sim.add_fault("/assets", kind="lying_total", count=2)
+    assert await listing(pageSize="500") == (ids[:7], 7, 7)
+    assert await listing(page="2", pageSize="500") == (ids[7:14], 7, 7)
+    assert await listing() == (ids, len(ids), 100)
+    with pytest.raises(ValueError, match="/assets only"):
+        sim.add_fault("/auth/oauth", kind="empty_listing")
+
+
 async def test_ten_thousand_points_all_served(
     session: aiohttp.ClientSession,
 ) -> None:

@@ -20,6 +20,7 @@ from .errors import (
     SmartSenseAuthError,
     SmartSenseConnectionError,
     SmartSenseError,
+    SmartSenseListingError,
     SmartSenseRateLimitError,
     SmartSenseResponseError,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "SmartSenseClient",
     "SmartSenseConnectionError",
     "SmartSenseError",
+    "SmartSenseListingError",
     "SmartSenseRateLimitError",
     "SmartSenseResponseError",
     "Status",

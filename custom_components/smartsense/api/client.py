@@ -23,6 +23,7 @@ from .errors import (
     SmartSenseAccessRefusedError,
     SmartSenseAuthError,
     SmartSenseConnectionError,
+    SmartSenseListingError,
     SmartSenseRateLimitError,
     SmartSenseResponseError,
 )
@@ -156,36 +157,55 @@ class SmartSenseClient:
             ) from None
 
     async def _walk_assets(self) -> list[Asset]:
+        """Read the listing page by page; judge whether its paging holds together.
+
+        A ``totalCount`` that changes between pages, or pages that run out
+        before it, mean the listing changed while it was read: ``_ListingChanged``
+        (the caller reads it again). A page shorter than its ``pageSize`` does
+        not end the walk by itself (a server may cap the page size silently).
+        These contradict themselves and raise ``SmartSenseListingError`` with
+        every asset read, none twice: an answer for another page than the one
+        asked for, a page that repeats assets already read, and pages that run
+        past ``totalCount``. When the assets read reach ``totalCount`` on a
+        full page, the next page is read too, to catch a ``totalCount`` that
+        counted only the first page; after that contradiction the walk goes on
+        while pages are full, so that every asset is read all the same.
+        """
         assets: list[Asset] = []
         seen: set[str] = set()
         received = 0
         total: int | None = None
+        contradiction: str | None = None
         page_number = 1
         while True:
             page = await self.async_get_asset_page(page_number)
             if page.page != page_number:
-                raise SmartSenseResponseError(
-                    f"asked for page {page_number}, got page {page.page}"
-                )
-            if total is not None and page.total_count != total:
-                raise _ListingChanged
-            total = page.total_count
-            if page.received == 0:
-                if received < total:
+                contradiction = f"asked for page {page_number}, got page {page.page}"
+            elif any(asset.id in seen for asset in page.assets):
+                contradiction = f"page {page_number} repeats assets"
+            elif contradiction is None:
+                if total is not None and page.total_count != total:
                     raise _ListingChanged
-                return assets
-            if any(asset.id in seen for asset in page.assets):
-                raise SmartSenseResponseError(f"page {page_number} repeats assets")
+                total = page.total_count
+                if page.received == 0 and received < total:
+                    raise _ListingChanged
+            new = [asset for asset in page.assets if asset.id not in seen]
+            seen.update(asset.id for asset in new)
+            assets.extend(new)
             received += page.received
-            if received > total:
-                raise SmartSenseResponseError(
-                    f"page {page_number} runs past totalCount {total}"
-                )
-            seen.update(asset.id for asset in page.assets)
-            assets.extend(page.assets)
-            if received == total:
-                return assets
+            if page.page != page_number or len(new) < len(page.assets):
+                break
+            if total is not None and received > total and contradiction is None:
+                contradiction = f"page {page_number} runs past totalCount {total}"
+            full = page.received >= page.page_size > 0
+            if page.received == 0 or (
+                not full and (contradiction is not None or received >= (total or 0))
+            ):
+                break
             page_number += 1
+        if contradiction is not None:
+            raise SmartSenseListingError(contradiction, assets)
+        return assets
 
     async def async_get_readings(
         self, sensor_point_id: str, start: datetime, end: datetime

@@ -1,0 +1,310 @@
+"""One odd listing never deletes devices (issue 11, item 2); the repair issue
+that names what SmartSense stopped listing; devices the user removes."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+
+from custom_components.smartsense.const import DOMAIN
+from simulator import DELETE, Account, SimConfig, Simulator
+from simulator.server import LYING_PAGE_SIZE
+
+from .conftest import advance
+from .test_dynamic import GRACE_MINUTES
+
+
+@pytest.fixture
+def sim_config() -> SimConfig:
+    """An account of 16 assets, as in the issue."""
+    return SimConfig(accounts=[Account(sensor_points=26)])
+
+
+def _devices(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
+    return {
+        identifier
+        for device in dr.async_entries_for_config_entry(
+            dr.async_get(hass), entry.entry_id
+        )
+        for _domain, identifier in device.identifiers
+    } - {entry.entry_id}
+
+
+def _entities(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
+    return {
+        entity.entity_id
+        for entity in er.async_entries_for_config_entry(
+            er.async_get(hass), entry.entry_id
+        )
+    }
+
+
+def _issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
+    return ir.async_get(hass).async_get_issue(
+        DOMAIN, f"unlisted_assets_{entry.entry_id}"
+    )
+
+
+def _unavailable_of(hass: HomeAssistant, entry: MockConfigEntry) -> int:
+    return sum(
+        (state := hass.states.get(entity)) is not None
+        and state.state == STATE_UNAVAILABLE
+        for entity in _entities(hass, entry)
+    )
+
+
+def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno == logging.WARNING and record.name.startswith("custom_")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "listed"), [("empty_listing", 0), ("shrunken_listing", 1)]
+)
+async def test_sudden_drop_removes_nothing(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+    caplog: pytest.LogCaptureFixture,
+    kind: str,
+    listed: int,
+) -> None:
+    """An empty listing, or 1 of 16: kept, unavailable, one warning, an issue."""
+    assets = simulator.asset_ids()
+    assert len(assets) == 16
+    devices, entities = _devices(hass, loaded_entry), _entities(hass, loaded_entry)
+    simulator.add_fault("/assets", kind=kind, count=2)
+    await advance(hass, freezer)
+    await advance(hass, freezer)
+    assert _devices(hass, loaded_entry) == devices
+    assert _entities(hass, loaded_entry) == entities
+    assert loaded_entry.runtime_data.coordinator.last_update_success
+    assert _unavailable_of(hass, loaded_entry) > 0
+    (warning,) = _warnings(caplog)
+    assert f"stopped listing {16 - listed} of 16 assets" in warning
+    issue = _issue(hass, loaded_entry)
+    assert issue is not None
+    assert issue.translation_key == "unlisted_assets"
+    assert not issue.is_fixable
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["count"] == str(16 - listed)
+    names = sorted(
+        (
+            device.name or ""
+            for device in dr.async_entries_for_config_entry(
+                dr.async_get(hass), loaded_entry.entry_id
+            )
+            if not device.identifiers
+            & {(DOMAIN, loaded_entry.entry_id), *((DOMAIN, a) for a in assets[:listed])}
+        ),
+        key=str.casefold,
+    )
+    expected = ", ".join(names[:10]) + f" (+{len(names) - 10})"
+    assert issue.translation_placeholders["assets"] == expected
+
+    # The assets return: the issue goes, every value is back.
+    await advance(hass, freezer)
+    assert _issue(hass, loaded_entry) is None
+    assert _unavailable_of(hass, loaded_entry) == 0
+    assert _entities(hass, loaded_entry) == entities
+
+
+async def test_empty_listing_at_start_up_removes_nothing(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """After a restart, "known" comes from the registries: an empty listing
+    removes nothing there either."""
+    devices, entities = _devices(hass, loaded_entry), _entities(hass, loaded_entry)
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    simulator.add_fault("/assets", kind="empty_listing")
+    assert await hass.config_entries.async_setup(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    assert _devices(hass, loaded_entry) == devices
+    assert _entities(hass, loaded_entry) == entities
+    issue = _issue(hass, loaded_entry)
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["count"] == "16"
+
+
+async def test_lying_total_count_reads_every_asset(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A totalCount equal to the first page's size: all read, nothing removed."""
+    entities = _entities(hass, loaded_entry)
+    pages = 16 // LYING_PAGE_SIZE + 1
+    simulator.add_fault("/assets", kind="lying_total", count=pages)
+    await advance(hass, freezer)
+    assert _entities(hass, loaded_entry) == entities
+    assert _unavailable_of(hass, loaded_entry) == 0
+    (warning,) = _warnings(caplog)
+    assert "contradicts itself" in warning
+    assert "runs past totalCount 7" in warning
+    # Nothing was missing, so there is nothing to tell the user.
+    assert _issue(hass, loaded_entry) is None
+
+
+async def test_repeated_page_removes_nothing(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Paging that repeats a page ends the walk; what it left out is kept."""
+    devices, entities = _devices(hass, loaded_entry), _entities(hass, loaded_entry)
+    first_seven = [
+        {"id": asset_id, "name": asset_id, "sensorPoints": []}
+        for asset_id in simulator.asset_ids()[:7]
+    ]
+    for page in (1, 2):
+        simulator.add_fault(
+            "/assets",
+            status=200,
+            body=json.dumps(
+                {"data": first_seven, "page": page, "pageSize": 7, "totalCount": 16}
+            ),
+        )
+    await advance(hass, freezer)
+    assert _devices(hass, loaded_entry) == devices
+    assert _entities(hass, loaded_entry) == entities
+    (warning,) = _warnings(caplog)
+    assert "page 2 repeats assets" in warning
+    issue = _issue(hass, loaded_entry)
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["count"] == "9"
+    await advance(hass, freezer)
+    assert _issue(hass, loaded_entry) is None
+    assert _unavailable_of(hass, loaded_entry) == 0
+
+
+async def test_asset_missing_for_one_poll_keeps_its_device(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One asset left out once: unavailable for a poll, never gone."""
+    devices, entities = _devices(hass, loaded_entry), _entities(hass, loaded_entry)
+    simulator.add_fault("/assets", kind="missing_asset")
+    await advance(hass, freezer)
+    assert _devices(hass, loaded_entry) == devices
+    assert _entities(hass, loaded_entry) == entities
+    assert _unavailable_of(hass, loaded_entry) > 0
+    # One of sixteen is an ordinary change: no warning, no issue.
+    assert _warnings(caplog) == []
+    assert _issue(hass, loaded_entry) is None
+    await advance(hass, freezer)
+    assert _unavailable_of(hass, loaded_entry) == 0
+    assert _entities(hass, loaded_entry) == entities
+    await advance(hass, freezer, GRACE_MINUTES)
+    assert _devices(hass, loaded_entry) == devices
+
+
+async def test_confirmed_drop_is_removed_after_the_grace_period(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A drop that later listings confirm goes after the grace period, and so
+    does its repair issue."""
+    kept, *gone = simulator.asset_ids()
+    for asset_id in gone:
+        simulator.remove_asset(asset_id)
+    await advance(hass, freezer)  # sudden: no clock
+    await advance(hass, freezer)  # confirmed: the clock starts
+    await advance(hass, freezer, GRACE_MINUTES - 15)
+    assert _devices(hass, loaded_entry) == {kept, *gone}
+    assert _issue(hass, loaded_entry) is not None
+    await advance(hass, freezer)
+    assert _devices(hass, loaded_entry) == {kept}
+    assert _issue(hass, loaded_entry) is None
+    assert len(_warnings(caplog)) == 1
+
+
+async def _remove_device(
+    hass: HomeAssistant, ws: WebSocketGenerator, device_id: str
+) -> bool:
+    client = await ws(hass)
+    await client.send_json_auto_id(
+        {"type": "config/device_registry/remove", "device_id": device_id}
+    )
+    response = await client.receive_json()
+    return bool(response["success"])
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_user_removes_a_device_smartsense_no_longer_lists(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """Allowed only for an unlisted asset; never for the account's own device."""
+    assert await async_setup_component(hass, "config", {})
+    registry = dr.async_get(hass)
+    entry_id = loaded_entry.entry_id
+    listed, unlisted = simulator.asset_ids()[:2]
+    points = simulator.sensor_point_ids(asset_id=unlisted)
+
+    def device_id(identifier: str) -> str:
+        device = registry.async_get_device_by_identifier((DOMAIN, identifier), entry_id)
+        assert device is not None
+        return device.id
+
+    service = device_id(entry_id)
+    assert not await _remove_device(hass, hass_ws_client, service)
+    assert not await _remove_device(hass, hass_ws_client, device_id(listed))
+    simulator.patch_asset(unlisted, id=DELETE)
+    await advance(hass, freezer)
+    unlisted_device = device_id(unlisted)
+    assert await _remove_device(hass, hass_ws_client, unlisted_device)
+    assert registry.async_get(unlisted_device) is None
+    assert not {
+        entity.unique_id.rpartition(":")[0]
+        for entity in er.async_entries_for_config_entry(er.async_get(hass), entry_id)
+    } & set(points)
+    assert registry.async_get(service) is not None
+    assert registry.async_get(device_id(listed)) is not None
+
+    # Should SmartSense list it again, it comes back with its entities.
+    simulator.patch_asset(unlisted, id=unlisted)
+    await advance(hass, freezer)
+    device_id(unlisted)
+    for point_id in points:
+        state = hass.states.get(
+            er.async_get(hass).async_get_entity_id(
+                "sensor", DOMAIN, f"{point_id}:last_reading"
+            )
+            or ""
+        )
+        assert state is not None
+        assert state.state != STATE_UNAVAILABLE
