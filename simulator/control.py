@@ -63,6 +63,7 @@ def _add_fault(sim: Simulator, _request: web.Request, body: Body) -> None:
         retry_after=body.get("retry_after"),
         delay=body.get("delay"),
         kind=body.get("kind"),
+        seconds=body.get("seconds"),
     )
 
 

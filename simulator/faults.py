@@ -49,6 +49,9 @@ class Fault:
     retry_after: str | None = None
     delay: float | None = None
     kind: str | None = None
+    # A timed fault answers every request until then (simulator clock, epoch
+    # seconds), however many there are; `remaining` does not apply to it.
+    until: float | None = None
 
     def status_response(self, status: int) -> web.Response:
         headers = {} if self.retry_after is None else {"Retry-After": self.retry_after}
@@ -86,8 +89,11 @@ class FaultQueue:
     def clear(self) -> None:
         self._queues.clear()
 
-    def take(self, path: str) -> Fault | None:
+    def take(self, path: str, now: float) -> Fault | None:
         """Consume one use of the next fault queued for the longest matching prefix."""
+        for queue in self._queues.values():
+            while queue and queue[0].until is not None and queue[0].until <= now:
+                queue.popleft()
         matching = [
             p for p, queue in self._queues.items() if queue and path.startswith(p)
         ]
@@ -95,7 +101,8 @@ class FaultQueue:
             return None
         queue = self._queues[max(matching, key=len)]
         fault = queue[0]
-        fault.remaining -= 1
-        if fault.remaining == 0:
-            queue.popleft()
+        if fault.until is None:
+            fault.remaining -= 1
+            if fault.remaining == 0:
+                queue.popleft()
         return fault

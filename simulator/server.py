@@ -141,9 +141,21 @@ class Simulator:
         retry_after: str | None = None,
         delay: float | None = None,
         kind: str | None = None,
+        seconds: float | None = None,
     ) -> None:
-        """The next `count` requests whose path starts with `path` get this fault."""
-        self._faults.add(path, Fault(count, status, body, retry_after, delay, kind))
+        """The next `count` requests whose path starts with `path` get this fault.
+
+        With `seconds`, every such request gets it for that long instead (on the
+        simulator's clock), such as a 429 through the first minute of a start.
+        """
+        until = None
+        if seconds is not None:
+            if seconds <= 0:
+                raise ValueError("seconds must be positive")
+            until = self._now() + seconds
+        self._faults.add(
+            path, Fault(count, status, body, retry_after, delay, kind, until)
+        )
 
     def clear_faults(self) -> None:
         self._faults.clear()
@@ -252,7 +264,7 @@ class Simulator:
         if request.path.startswith("/_sim/"):
             return await handler(request)
         self.request_counts[_route_key(request)] += 1
-        fault = self._faults.take(request.path)
+        fault = self._faults.take(request.path, self._now())
         if fault is None:
             return await self._serve(request, handler)
         if fault.delay:

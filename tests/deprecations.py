@@ -31,7 +31,10 @@ _ABOUT_US = re.compile(
 # A deprecation report that names no integration: whose it is, the stack tells.
 _UNATTRIBUTED = re.compile(r"The deprecated \S+ \S+ was \w+\.")
 # One record of home-assistant.log: "2026-11-28 01:45:00.123 WARNING (Main..."
-_LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ [A-Z]+ ", re.MULTILINE)
+# (2026.11 adds the UTC offset: "01:45:00.123+00:00 WARNING").
+_LOG_RECORD = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+(?:[+-]\d\d:\d\d)? [A-Z]+ ", re.MULTILINE
+)
 
 
 def is_report_about_us(logger: str, message: str) -> bool:

@@ -71,3 +71,6 @@ def test_reports_in_log() -> None:
     assert len(found) == 1
     assert found[0].startswith("2026-12-05 09:00:02.000 WARNING")
     assert "update listener" in found[0]
+    # Home Assistant 2026.11 writes the time with its UTC offset.
+    newest = REPORT.replace("09:00:02.000 WARNING", "09:00:02.000+00:00 WARNING")
+    assert len(reports_in_log(CLEAN_LOG + newest)) == 1

@@ -3,19 +3,80 @@
 These tests start no Home Assistant in the test process: they override the
 suite-wide autouse fixture that would, and open loopback sockets only.
 Skip them with `scripts/test -m "not e2e"`.
+
+Every test that uses `home_assistant` runs once per Home Assistant under test:
+the release the test plugin pins (.venv) and the newest one
+(.venv-newest, requirements_newest.txt); scripts/setup builds both. Test ids
+name the version (`[hass-2026.11.0]`), and the end of the run shows what each
+`hass --version` said.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from importlib.metadata import distributions
 import os
 from pathlib import Path
+import subprocess
 
 import pytest
 
 from scripts.develop import SIM_PORT
+from tests.deprecations import fail_on_reports
 
-from .harness import HomeAssistantProcess, SimulatorProcess, build_config, free_port
+from .harness import (
+    ROOT,
+    HomeAssistantProcess,
+    SimulatorProcess,
+    build_config,
+    free_port,
+)
+
+HASS_VENVS = (ROOT / ".venv", ROOT / ".venv-newest")
+_SUMMARY = pytest.StashKey[list[str]]()
+
+
+def _installed_version(venv: Path) -> str | None:
+    """The homeassistant version installed in `venv`, from its metadata."""
+    site_packages = [str(path) for path in venv.glob("lib/python3*/site-packages")]
+    found = list(distributions(name="homeassistant", path=site_packages))
+    return found[0].version if found else None
+
+
+def _hass_id(venv: Path) -> str:
+    return f"hass-{_installed_version(venv) or f'missing-{venv.name}'}"
+
+
+@pytest.fixture
+def e2e_summary(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Add a line to what the end of the run shows (versions, timings)."""
+    return request.config.stash.setdefault(_SUMMARY, []).append
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    if lines := config.stash.get(_SUMMARY, []):
+        terminalreporter.section("end-to-end: Home Assistant under test")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session", params=HASS_VENVS, ids=_hass_id)
+def hass_executable(request: pytest.FixtureRequest) -> Path:
+    """The `hass` of one Home Assistant under test; says its `hass --version`."""
+    venv: Path = request.param
+    hass = venv / "bin" / "hass"
+    if not hass.exists():
+        pytest.fail(f"{hass} is missing: run scripts/setup", pytrace=False)
+    version = subprocess.run(  # noqa: S603 - our own venv's hass
+        [hass, "--version"], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.strip()
+    assert version == _installed_version(venv), (version, venv)
+    request.config.stash.setdefault(_SUMMARY, []).append(
+        f"{hass.relative_to(ROOT)} --version: {version}"
+    )
+    return hass
 
 
 @pytest.fixture(autouse=True)
@@ -45,15 +106,17 @@ async def simulator_process(tmp_path: Path) -> AsyncIterator[SimulatorProcess]:
 
 @pytest.fixture
 async def home_assistant(
-    tmp_path: Path, simulator_process: SimulatorProcess
+    tmp_path: Path, simulator_process: SimulatorProcess, hass_executable: Path
 ) -> AsyncIterator[HomeAssistantProcess]:
     """A running `hass` with an owner, in a fresh configuration directory.
 
-    It depends on the simulator so that the simulator outlives it.
+    It depends on the simulator so that the simulator outlives it. The test
+    fails if, in any of its lifetimes, Home Assistant reported our use of a
+    deprecated API or failed to set up an integration (home-assistant.log).
     """
     port = free_port()
     config_dir = build_config(tmp_path / "config", port)
-    ha = HomeAssistantProcess(config_dir, port, tmp_path / "hass.log")
+    ha = HomeAssistantProcess(hass_executable, config_dir, port, tmp_path / "hass.log")
     try:
         await ha.start()
         await ha.create_owner()
@@ -63,3 +126,5 @@ async def home_assistant(
         await ha.close()
         # Shown by pytest only when the test fails.
         print(f"--- last lines of {ha.log_path} ---\n{ha.log_tail()}")  # noqa: T201
+    assert ha.setup_failures == [], "Home Assistant did not start cleanly"
+    fail_on_reports(ha.deprecation_reports)

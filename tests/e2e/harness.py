@@ -29,6 +29,7 @@ from scripts.develop import (
     seed_http,
     seed_onboarding,
 )
+from tests.deprecations import reports_in_log
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -156,6 +157,18 @@ class SimulatorProcess:
     async def reset_counts(self) -> None:
         await self._call("DELETE", "/_sim/requests")
 
+    async def add_fault(self, path: str, **fault: Any) -> None:
+        """Answer requests under `path` with a fault (see simulator/faults.py)."""
+        await self._call("POST", "/_sim/faults", {"path": path, **fault})
+
+    async def rotate_secret(self, client_id: str, client_secret: str) -> None:
+        """SmartSense issues a new secret: the old one and its tokens stop working."""
+        await self._call(
+            "POST",
+            "/_sim/rotate_secret",
+            {"client_id": client_id, "client_secret": client_secret},
+        )
+
     async def push_reading(self, point_id: str, value: float) -> None:
         await self._call(
             "POST", f"/_sim/sensorpoints/{point_id}/reading", {"value": value}
@@ -192,14 +205,24 @@ class SimulatorProcess:
 
 
 class HomeAssistantProcess:
-    """`hass -c <config>` on 127.0.0.1, with an owner and an access token."""
+    """`hass -c <config>` on 127.0.0.1, with an owner and an access token.
 
-    def __init__(self, config_dir: Path, port: int, log_path: Path) -> None:
+    `hass` is the executable of the Home Assistant under test. `log_path` gets
+    its console output across restarts. When hass stops (before the next start
+    rolls it over), its home-assistant.log is searched for deprecation reports
+    about our code (`deprecation_reports`) and for integrations that failed to
+    set up (`setup_failures`, such as a requirement missing with --skip-pip).
+    """
+
+    def __init__(self, hass: Path, config_dir: Path, port: int, log_path: Path) -> None:
+        self.hass = hass
         self.config_dir = config_dir
         self.url = f"http://{HOST}:{port}"
         self.log_path = log_path
         self.process: asyncio.subprocess.Process | None = None
         self.token: str | None = None
+        self.deprecation_reports: list[str] = []
+        self.setup_failures: list[str] = []
         self._session = aiohttp.ClientSession()
 
     # -- the process ------------------------------------------------------
@@ -208,10 +231,10 @@ class HomeAssistantProcess:
         """Start hass and wait until its HTTP server answers."""
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                str(Path(sys.executable).with_name("hass")),
+                str(self.hass),
                 "-c",
                 str(self.config_dir),
-                # Everything it needs is in requirements_test.txt; never pip here.
+                # Everything it needs is in its requirements file; never pip here.
                 "--skip-pip",
                 cwd=self.config_dir,
                 stdout=log,
@@ -239,6 +262,13 @@ class HomeAssistantProcess:
             return 0
         code = await _stop_process(self.process, signal.SIGTERM, STOP_TIMEOUT)
         self.process = None
+        home_assistant_log = self.config_dir / "home-assistant.log"
+        if home_assistant_log.exists():
+            text = home_assistant_log.read_text(encoding="utf-8", errors="replace")
+            self.deprecation_reports += reports_in_log(text)
+            self.setup_failures += [
+                line for line in text.splitlines() if "Setup failed for" in line
+            ]
         return code
 
     async def close(self) -> None:
@@ -349,12 +379,53 @@ class HomeAssistantProcess:
         )
         return entries
 
-    async def wait_entry_loaded(self) -> dict[str, Any]:
-        """The one SmartSense entry, once it is loaded."""
+    async def wait_entry_state(
+        self, state: str, seconds: float = 30.0, interval: float = 0.25
+    ) -> dict[str, Any]:
+        """The one SmartSense entry, once it is in `state` ("loaded" ...)."""
 
-        async def loaded() -> dict[str, Any] | None:
+        async def reached() -> dict[str, Any] | None:
             entries = await self.smartsense_entries()
             assert len(entries) == 1, entries
-            return entries[0] if entries[0]["state"] == "loaded" else None
+            return entries[0] if entries[0]["state"] == state else None
 
-        return await wait_for(loaded, "the SmartSense entry to load")
+        return await wait_for(
+            reached, f"the SmartSense entry to be {state}", seconds, interval
+        )
+
+    async def wait_entry_loaded(self) -> dict[str, Any]:
+        """The one SmartSense entry, once it is loaded."""
+        return await self.wait_entry_state("loaded")
+
+    async def add_smartsense(
+        self, client_id: str, client_secret: str, api_url: str
+    ) -> dict[str, Any]:
+        """Add SmartSense through the config flow's REST API; the created entry."""
+        form = await self.post(
+            "/api/config/config_entries/flow",
+            {"handler": "smartsense", "show_advanced_options": False},
+        )
+        assert form["type"] == "form"
+        assert form["step_id"] == "user"
+        assert [field["name"] for field in form["data_schema"]] == [
+            "client_id",
+            "client_secret",
+            "advanced",
+        ]
+        result = await self.post(
+            f"/api/config/config_entries/flow/{form['flow_id']}",
+            {
+                "client_id": client_id,
+                "client_secret": client_secret,
+                "advanced": {"url": api_url},
+            },
+        )
+        assert result["type"] == "create_entry", result
+        assert result["title"] == "SmartSense"
+        entry: dict[str, Any] = result["result"]
+        return entry
+
+    async def smartsense_flows(self) -> list[dict[str, Any]]:
+        """SmartSense's config flows in progress (a reauthentication card ...)."""
+        flows = await self.ws({"type": "config_entries/flow/progress"})
+        return [flow for flow in flows if flow["handler"] == "smartsense"]

@@ -3,8 +3,11 @@
 One scenario, in order: the config flow with the demo credentials and the
 simulator's URL; an entity per sensor point carrying the simulator's values
 and units; a YAML automation with a numeric_state trigger that fires on a
-freezer excursion; a restart that brings the entry back with no new flow and
-one new token.
+freezer excursion; SmartSense rotating the secret, answered through the
+re-authentication card's flow; a reconfigure with the next secret; a restart
+that brings the entry back with no new flow and one new token. The
+`home_assistant` fixture fails the test on any deprecation report about our
+code in home-assistant.log.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 CLIENT_ID = "demo"
 CLIENT_SECRET = "demo-secret"
+ROTATED_SECRET = "rotated-secret"
+RECONFIGURED_SECRET = "reconfigured-secret"
 OAUTH = "/auth/oauth"
 # SmartSense unit -> Home Assistant unit, where they are the same unit.
 UNITS = {"F": "°F", "C": "°C", "%": "%", "Pa": "Pa"}
@@ -97,39 +102,49 @@ async def _compare_with_simulator(
     raise AssertionError(f"entities differ from the simulator: {problems}")
 
 
-async def test_config_flow_entities_automation_and_restart(
+def _fill(form: dict[str, Any], **values: str) -> dict[str, str]:
+    """A form's answer: `values` for the fields it has; it must ask the secret."""
+    fields = [field["name"] for field in form["data_schema"]]
+    assert "client_secret" in fields, fields
+    return {name: values[name] for name in fields}
+
+
+async def _wait_reloaded_and_current(
+    ha: HomeAssistantProcess,
+    sim: SimulatorProcess,
+    sim_token: str,
+    entity_of_point: dict[str, str],
+    freezer: str,
+) -> None:
+    """After a flow that reloads the entry: loaded, no flow left, values current.
+
+    The simulator revoked every token with the old secret, so current values
+    prove that the reloaded entry uses the secret just entered.
+    """
+    await ha.wait_entry_loaded()
+
+    async def available() -> bool | None:
+        return None if (await ha.state(freezer))["state"] == "unavailable" else True
+
+    await wait_for(available, f"{freezer} to be available again")
+    assert await ha.smartsense_flows() == []
+    await _compare_with_simulator(ha, sim, sim_token, entity_of_point, freezer)
+
+
+async def test_config_flow_entities_automation_reauth_reconfigure_restart(
     home_assistant: HomeAssistantProcess, simulator_process: SimulatorProcess
 ) -> None:
     """A user's whole first day with the integration, against real processes."""
     ha, sim = home_assistant, simulator_process
-    # A token of our own to read what the simulator serves; then forget it.
+    # A token of our own to read what the simulator serves (a new one after
+    # each rotation of the secret); then forget it.
     sim_token = await sim.token(CLIENT_ID, CLIENT_SECRET)
     await sim.reset_counts()
 
     # -- the config flow, through Home Assistant's HTTP API ----------------
-    form = await ha.post(
-        "/api/config/config_entries/flow",
-        {"handler": "smartsense", "show_advanced_options": False},
-    )
-    assert form["type"] == "form"
-    assert form["step_id"] == "user"
-    assert [field["name"] for field in form["data_schema"]] == [
-        "client_id",
-        "client_secret",
-        "advanced",
-    ]
-    result = await ha.post(
-        f"/api/config/config_entries/flow/{form['flow_id']}",
-        {
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "advanced": {"url": sim.url},
-        },
-    )
-    assert result["type"] == "create_entry", result
-    assert result["title"] == "SmartSense"
+    created = await ha.add_smartsense(CLIENT_ID, CLIENT_SECRET, sim.url)
     entry = await ha.wait_entry_loaded()
-    assert entry["entry_id"] == result["result"]["entry_id"]
+    assert entry["entry_id"] == created["entry_id"]
     # One token checked the credentials; the entry's client asked for its own.
     assert (await sim.request_counts())[OAUTH] == 2
 
@@ -206,26 +221,77 @@ async def test_config_flow_entities_automation_and_restart(
     # Polls reuse the entry's token.
     assert (await sim.request_counts())[OAUTH] == 2
 
+    # -- SmartSense rotates the secret: the re-authentication card ---------
+    await sim.rotate_secret(CLIENT_ID, ROTATED_SECRET)
+    sim_token = await sim.token(CLIENT_ID, ROTATED_SECRET)
+    # The next poll finds its token revoked and the stored secret refused.
+    await ha.call_service("homeassistant", "update_entity", {"entity_id": freezer})
+
+    async def reauth_flow() -> dict[str, Any] | None:
+        flows = await ha.smartsense_flows()
+        return flows[0] if flows else None
+
+    flow = await wait_for(reauth_flow, "the re-authentication flow")
+    assert flow["context"]["source"] == "reauth"
+    assert flow["context"]["entry_id"] == entry["entry_id"]
+    # The card opens the flow's form, which asks for the new secret.
+    form = await ha.get(f"/api/config/config_entries/flow/{flow['flow_id']}")
+    assert form["step_id"] == "reauth_confirm"
+    result = await ha.post(
+        f"/api/config/config_entries/flow/{flow['flow_id']}",
+        _fill(form, client_id=CLIENT_ID, client_secret=ROTATED_SECRET),
+    )
+    assert result["type"] == "abort", result
+    assert result["reason"] == "reauth_successful"
+    await _wait_reloaded_and_current(ha, sim, sim_token, entity_of_point, freezer)
+
+    # -- reconfigure: the user enters the next secret themselves -----------
+    await sim.rotate_secret(CLIENT_ID, RECONFIGURED_SECRET)
+    sim_token = await sim.token(CLIENT_ID, RECONFIGURED_SECRET)
+    form = await ha.post(
+        "/api/config/config_entries/flow",
+        {"handler": "smartsense", "entry_id": entry["entry_id"]},
+    )
+    assert form["step_id"] == "reconfigure"
+    result = await ha.post(
+        f"/api/config/config_entries/flow/{form['flow_id']}",
+        _fill(
+            form, client_id=CLIENT_ID, client_secret=RECONFIGURED_SECRET, url=sim.url
+        ),
+    )
+    assert result["type"] == "abort", result
+    assert result["reason"] == "reconfigure_successful"
+    await _wait_reloaded_and_current(ha, sim, sim_token, entity_of_point, freezer)
+
     # -- a restart brings the entry back, with one new token --------------
+    # (Each reload above made the freezer unavailable for a moment, and its
+    # return above 5 fired the automation again: Home Assistant's rule.)
+    alerts = (await ha.state("counter.freezer_alerts"))["state"]
+    await sim.reset_counts()
     assert await ha.stop() == 0, ha.log_tail()
     await ha.start()
     await ha.wait_running()
     entry_after = await ha.wait_entry_loaded()
     assert entry_after["entry_id"] == entry["entry_id"]
     # No flow in progress: neither a new setup nor a re-authentication.
-    assert await ha.ws({"type": "config_entries/flow/progress"}) == []
+    assert await ha.smartsense_flows() == []
     states = await ha.states()
     assert set(entity_of_point.values()) <= states.keys()
     assert states[freezer]["state"] not in ("unavailable", "unknown")
     await ha.call_service("homeassistant", "update_entity", {"entity_id": freezer})
     await _compare_with_simulator(ha, sim, sim_token, entity_of_point, freezer)
-    # The new process asked for one token, and reuses it.
-    assert (await sim.request_counts())[OAUTH] == 3
-    assert (await ha.state("counter.freezer_alerts"))["state"] == "1"
-    # Nothing of ours went wrong in either lifetime.
+    # The new process asked for one token (with the reconfigured secret),
+    # and reuses it.
+    assert (await sim.request_counts())[OAUTH] == 1
+    # The counter kept its value, and the restart fired nothing.
+    assert (await ha.state("counter.freezer_alerts"))["state"] == alerts
+    # Nothing of ours went wrong in either lifetime, beyond the one refusal
+    # that asked for re-authentication.
     errors = [
         line
         for line in ha.log_path.read_text(encoding="utf-8").splitlines()
-        if (" ERROR " in line or " CRITICAL " in line) and "smartsense" in line
+        if (" ERROR " in line or " CRITICAL " in line)
+        and "smartsense" in line
+        and "Authentication failed while fetching smartsense data" not in line
     ]
     assert errors == []

@@ -281,6 +281,25 @@ async def test_listing_faults(sim: Simulator, session: aiohttp.ClientSession) ->
         sim.add_fault("/auth/oauth", kind="empty_listing")
 
 
+async def test_timed_fault(sim: Simulator, session: aiohttp.ClientSession) -> None:
+    """A fault given `seconds` answers every request until then, then none."""
+    token = await _token(session, sim)
+    with pytest.raises(ValueError, match="positive"):
+        sim.add_fault("/assets", status=429, seconds=0)
+    sim.add_fault("/assets", status=429, retry_after="60", seconds=60)
+    for _ in range(5):
+        async with session.get(
+            f"{sim.url}/assets", headers={"Authorization": f"Bearer {token}"}
+        ) as response:
+            assert response.status == 429
+            assert response.headers["Retry-After"] == "60"
+    sim.advance(59)
+    assert (await _get(session, sim, "/assets", token))[0] == 429
+    sim.advance(1)
+    assert (await _get(session, sim, "/assets", token))[0] == 200
+    assert (await _get(session, sim, "/assets", token))[0] == 200
+
+
 async def test_ten_thousand_points_all_served(
     session: aiohttp.ClientSession,
 ) -> None:
@@ -431,6 +450,7 @@ async def test_control_surface(sim: Simulator, session: aiohttp.ClientSession) -
     assert sim.latest(point) is not None
     await call("PATCH", f"/sensorpoints/{point}", {"set": {"status": "Warning"}})
     await call("POST", "/faults", {"path": "/assets", "status": 500})
+    await call("POST", "/faults", {"path": "/assets", "status": 429, "seconds": 60})
     await call("POST", "/token_lifetime", {"seconds": 5})
     assert sim.token_lifetime == 5
     state = await call("GET", "/state")

@@ -3,7 +3,7 @@
 Nothing in this package knows of Home Assistant.
 """
 
-from .client import DEFAULT_BASE_URL, SmartSenseClient
+from .client import DEFAULT_BASE_URL, SmartSenseClient, SmartSenseListingError
 from .contract import (
     Asset,
     AssetPage,
@@ -20,7 +20,6 @@ from .errors import (
     SmartSenseAuthError,
     SmartSenseConnectionError,
     SmartSenseError,
-    SmartSenseListingError,
     SmartSenseRateLimitError,
     SmartSenseResponseError,
 )

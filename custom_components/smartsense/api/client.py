@@ -23,7 +23,6 @@ from .errors import (
     SmartSenseAccessRefusedError,
     SmartSenseAuthError,
     SmartSenseConnectionError,
-    SmartSenseListingError,
     SmartSenseRateLimitError,
     SmartSenseResponseError,
 )
@@ -415,6 +414,18 @@ async def _oauth_error(response: aiohttp.ClientResponse) -> str | None:
         return None
     error = payload.get("error") if isinstance(payload, dict) else None
     return error if isinstance(error, str) else None
+
+
+class SmartSenseListingError(SmartSenseResponseError):
+    """The asset listing's paging contradicted itself.
+
+    ``assets`` holds every asset read before (and including) the contradiction:
+    usable as current values, but maybe not all the assets SmartSense has.
+    """
+
+    def __init__(self, message: str, assets: list[Asset]) -> None:
+        super().__init__(message)
+        self.assets = assets
 
 
 class _Refused(Exception):

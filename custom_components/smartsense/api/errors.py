@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .contract import Asset
-
 
 class SmartSenseError(Exception):
     """Base class of every error the client raises."""
@@ -43,15 +38,3 @@ class SmartSenseRateLimitError(SmartSenseError):
 
 class SmartSenseResponseError(SmartSenseError):
     """SmartSense answered something the client cannot use."""
-
-
-class SmartSenseListingError(SmartSenseResponseError):
-    """The asset listing's paging contradicted itself.
-
-    ``assets`` holds every asset read before (and including) the contradiction:
-    usable as current values, but maybe not all the assets SmartSense has.
-    """
-
-    def __init__(self, message: str, assets: list[Asset]) -> None:
-        super().__init__(message)
-        self.assets = assets
