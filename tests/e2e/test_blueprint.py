@@ -6,7 +6,7 @@ through the automation editor's API. Then the simulator serves an in-range
 reading, an excursion and an outage (SmartSense answering 503), and Home
 Assistant's traces show what the automation ran for. Polls are asked for with
 homeassistant.update_entity and the duration is two seconds, so this takes
-seconds.
+seconds beyond Home Assistant's start.
 """
 
 from __future__ import annotations
@@ -58,12 +58,19 @@ async def _freezer(ha: HomeAssistantProcess, sim: SimulatorProcess) -> tuple[str
     return point_id, entity_id
 
 
-async def _runs(ha: HomeAssistantProcess) -> list[dict[str, Any]]:
-    """The automation's runs, oldest first, from its traces."""
-    traces: list[dict[str, Any]] = await ha.ws(
-        {"type": "trace/list", "domain": "automation", "item_id": AUTOMATION_ID}
-    )
-    return sorted(traces, key=lambda trace: trace["timestamp"]["start"])
+async def _nth_run(ha: HomeAssistantProcess, n: int, why: str) -> dict[str, Any]:
+    """The automation's n-th run (from 1), once it has finished, from its traces;
+    fails if there are more."""
+
+    async def finished() -> dict[str, Any] | None:
+        traces: list[dict[str, Any]] = await ha.ws(
+            {"type": "trace/list", "domain": "automation", "item_id": AUTOMATION_ID}
+        )
+        assert len(traces) <= n, traces
+        runs = sorted(traces, key=lambda trace: trace["timestamp"]["start"])
+        return runs[-1] if len(runs) == n and runs[-1]["state"] == "stopped" else None
+
+    return await wait_for(finished, f"the automation to run for {why}")
 
 
 async def test_blueprint_automation_alerts_on_excursion_and_outage(
@@ -125,37 +132,35 @@ async def test_blueprint_automation_alerts_on_excursion_and_outage(
 
     await wait_for(automation_on, f"{AUTOMATION} to be on")
 
-    async def counter_at(count: int) -> bool | None:
-        return True if (await ha.state(COUNTER))["state"] == str(count) else None
+    async def alerts() -> str:
+        return str((await ha.state(COUNTER))["state"])
 
     # -- in range: nothing runs, however long --------------------------------
     await sim.push_reading(point_id, -4.0)
     await poll_shows(-4.0)
     await asyncio.sleep(3 * FOR.total_seconds())
-    assert (await ha.state(COUNTER))["state"] == "0"
+    assert await alerts() == "0"
 
     # -- an excursion: runs once, after the duration -----------------------
     await sim.push_reading(point_id, 20.0)
     warm = await poll_shows(20.0)
-    await wait_for(lambda: counter_at(1), "the automation to run for the excursion")
-    await asyncio.sleep(FOR.total_seconds())
-    (run,) = await _runs(ha)
+    run = await _nth_run(ha, 1, "the excursion")
     assert run["trigger"] == f"numeric state of {freezer}"
-    since = datetime.fromisoformat(warm["last_changed"])
-    assert datetime.fromisoformat(run["timestamp"]["start"]) - since >= FOR
+    started = datetime.fromisoformat(run["timestamp"]["start"])
+    assert started - datetime.fromisoformat(warm["last_changed"]) >= FOR
+    assert await alerts() == "1"
 
     # -- back in range: nothing more ---------------------------------------
     await sim.push_reading(point_id, -5.0)
     await poll_shows(-5.0)
     await asyncio.sleep(3 * FOR.total_seconds())
-    assert (await ha.state(COUNTER))["state"] == "1"
+    assert await alerts() == "1"
 
     # -- an outage: SmartSense answers 503, the freezer turns unavailable ---
     await sim.add_fault("/assets", status=503, count=100)
     down = await poll_shows(None)
-    await wait_for(lambda: counter_at(2), "the automation to run for the outage")
-    run = (await _runs(ha))[-1]
+    run = await _nth_run(ha, 2, "the outage")
     assert run["trigger"] == f"state of {freezer}"
-    since = datetime.fromisoformat(down["last_changed"])
-    assert datetime.fromisoformat(run["timestamp"]["start"]) - since >= FOR
-    assert len(await _runs(ha)) == 2
+    started = datetime.fromisoformat(run["timestamp"]["start"])
+    assert started - datetime.fromisoformat(down["last_changed"]) >= FOR
+    assert await alerts() == "2"
