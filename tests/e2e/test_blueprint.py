@@ -164,3 +164,12 @@ async def test_blueprint_automation_alerts_on_excursion_and_outage(
     started = datetime.fromisoformat(run["timestamp"]["start"])
     assert started - datetime.fromisoformat(down["last_changed"]) >= FOR
     assert await alerts() == "2"
+
+    # The automation, its templates and the blueprint logged no problem.
+    problems = [
+        line
+        for line in ha.log_path.read_text(encoding="utf-8").splitlines()
+        if (" WARNING " in line or " ERROR " in line)
+        and any(part in line for part in ("automation", "blueprint", "template"))
+    ]
+    assert problems == []
