@@ -174,6 +174,10 @@ class SimulatorProcess:
             "POST", f"/_sim/sensorpoints/{point_id}/reading", {"value": value}
         )
 
+    async def add_fault(self, path: str, **fault: Any) -> None:
+        """Answer the next requests under `path` with a fault (simulator/faults.py)."""
+        await self._call("POST", "/_sim/faults", {"path": path, **fault})
+
     async def token(self, client_id: str, client_secret: str) -> str:
         """An access token of our own (counted under /auth/oauth)."""
         basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
