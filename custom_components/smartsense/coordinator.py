@@ -27,6 +27,7 @@ from .api import (
 from .const import DOMAIN, LOGGER, UPDATE_INTERVAL
 from .data import SmartSenseData
 from .ids import point_of
+from .locations import LocationSummary, selected, selection_of, summarize
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -74,6 +75,10 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         self.client = client
         self.last_retry_after: float | None = None
         self._batches: asyncio.Task[None] | None = None
+        # The locations the entry brings in, and every location of the last
+        # listing (the options flow offers them).
+        self.selection = selection_of(entry.options)
+        self.locations: dict[str, LocationSummary] = {}
 
     @callback
     @override
@@ -132,7 +137,9 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         # A turn of the loop between reading the listing's last page and
         # indexing it: at 10,000 sensor points each takes tens of milliseconds.
         await asyncio.sleep(0)
-        data = self._index(assets)
+        # The one place that leaves out the locations the user did not choose.
+        self.locations = summarize(assets)
+        data = self._index(selected(assets, self.selection))
         self.last_retry_after = None
         self._remove_gone(data)
         return data

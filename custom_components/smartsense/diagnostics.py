@@ -12,6 +12,8 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from homeassistant.util import dt as dt_util
 
+from .locations import is_selected, stored
+
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
@@ -76,6 +78,17 @@ async def async_get_config_entry_diagnostics(
             if coordinator.update_interval
             else None,
             "token_requests": coordinator.client.token_requests,
+        },
+        # Location ids and asset counts only: names may say where a site is.
+        "locations": {
+            "selection": stored(coordinator.selection),
+            "listed": {
+                location: {
+                    "assets": summary.assets,
+                    "selected": is_selected(location, coordinator.selection),
+                }
+                for location, summary in sorted(coordinator.locations.items())
+            },
         },
         "counts": {
             "assets": len(data.assets),
