@@ -308,10 +308,22 @@ async def test_options_remove_and_add_locations(
 
 
 async def test_options_errors_then_recovery_and_own_title_kept(
-    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
 ) -> None:
-    """The options refuse a contradictory choice; a title the user gave stays."""
+    """The options refuse a contradictory choice; a title the user gave stays.
+
+    An unticked store's asset without sensor points (so without a device)
+    is no obstacle.
+    """
     stores = sorted(simulator.locations())
+    bare = simulator.add_asset("Freezer", location=simulator.locations()[stores[1]])
+    for point in simulator.sensor_point_ids(asset_id=bare):
+        simulator.remove_sensor_point(point)
+    await advance(hass, freezer)
+    assert bare in loaded_entry.runtime_data.data.assets
     hass.config_entries.async_update_entry(loaded_entry, title="Head office")
     result = await _options_flow(hass, loaded_entry)
     for ticked, error in (

@@ -126,6 +126,18 @@ async def test_config_flow_entities_automation_and_restart(
             "advanced": {"url": sim.url},
         },
     )
+    # The demo account spreads over several locations: all of them, as offered.
+    assert result["type"] == "form", result
+    assert result["step_id"] == "locations"
+    (field,) = result["data_schema"]
+    options = [option["value"] for option in field["selector"]["select"]["options"]]
+    assert options[0] == "all"
+    assert len(options) > 2
+    assert sorted(field["default"]) == sorted(options)
+    result = await ha.post(
+        f"/api/config/config_entries/flow/{form['flow_id']}",
+        {"locations": field["default"]},
+    )
     assert result["type"] == "create_entry", result
     assert result["title"] == "SmartSense"
     entry = await ha.wait_entry_loaded()
