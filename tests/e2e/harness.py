@@ -349,6 +349,16 @@ class HomeAssistantProcess:
         )
         return entries
 
+    async def asset_device_names(self, entry_id: str) -> set[str]:
+        """The names of an entry's devices, but for its own service device."""
+        devices = await self.ws({"type": "config/device_registry/list"})
+        return {
+            device["name"]
+            for device in devices
+            if entry_id in device["config_entries"]
+            and device["entry_type"] != "service"
+        }
+
     async def wait_entry_loaded(self) -> dict[str, Any]:
         """The one SmartSense entry, once it is loaded."""
 

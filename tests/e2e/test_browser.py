@@ -181,13 +181,9 @@ async def test_add_smartsense_in_the_browser(
     await dialog.get_by_role("button", name="Finish").click()
     entry = await ha.wait_entry_loaded()
     assert entry["title"] == f"SmartSense ({len(stores) - 1} locations)"
-    devices = await ha.ws({"type": "config/device_registry/list"})
-    assert {
-        device["name"]
-        for device in devices
-        if entry["entry_id"] in device["config_entries"]
-        and device["entry_type"] != "service"
-    } == {asset["name"] for asset in assets if asset["location"]["name"] != left_out}
+    assert await ha.asset_device_names(entry["entry_id"]) == {
+        asset["name"] for asset in assets if asset["location"]["name"] != left_out
+    }
 
     await page.goto(f"{ha.url}/config/integrations/integration/smartsense")
     await page.get_by_text(fridge["name"], exact=True).first.click()
