@@ -35,7 +35,7 @@ TRANSLATIONS = (
     Path(__file__).parent.parent / "custom_components/smartsense/translations/en.json"
 )
 # Placeholders the texts may use; none of them can carry a credential.
-SAFE_PLACEHOLDERS = {"web_app_url", "retry_after", "seconds", "error", "point"}
+SAFE_PLACEHOLDERS = {"web_app_url", "retry_after", "seconds", "error", "point", "count"}
 NEW_SECRET = "n3w-s3cret-after-rotation"
 
 
