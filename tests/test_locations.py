@@ -280,7 +280,7 @@ async def test_options_remove_and_add_locations(
     assert sorted(_ticked(result)) == sorted([ALL_LOCATIONS, *stores])
     assert set(_options(result)) == {ALL_LOCATIONS, *stores}
 
-    coordinator = loaded_entry.runtime_data
+    coordinator = loaded_entry.runtime_data.coordinator
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_LOCATIONS: stores[:2]}
     )
@@ -291,7 +291,7 @@ async def test_options_remove_and_add_locations(
     )
     await hass.async_block_till_done()
     assert loaded_entry.options == {CONF_LOCATIONS: stores[:2]}
-    assert loaded_entry.runtime_data is not coordinator  # reloaded
+    assert loaded_entry.runtime_data.coordinator is not coordinator  # reloaded
     assert loaded_entry.state is ConfigEntryState.LOADED
     assert loaded_entry.title == "SmartSense (2 locations)"
     _assert_only(hass, loaded_entry, simulator, *stores[:2])
@@ -325,7 +325,7 @@ async def test_options_errors_then_recovery_and_own_title_kept(
     for point in simulator.sensor_point_ids(asset_id=bare):
         simulator.remove_sensor_point(point)
     await advance(hass, freezer)
-    assert bare in loaded_entry.runtime_data.data.assets
+    assert bare in loaded_entry.runtime_data.coordinator.data.assets
     hass.config_entries.async_update_entry(loaded_entry, title="Head office")
     result = await _options_flow(hass, loaded_entry)
     for ticked, error in (
@@ -443,21 +443,21 @@ async def test_entity_limit_counts_the_selected_locations_only(
 ) -> None:
     """An account too large for the limit fits once one store is chosen.
 
-    The limit is lowered to what the whole account would need, so all of it
-    would start as readings only.
+    The limit is lowered to two entities per point of the whole account: too
+    few for all of it (four start enabled per point), room for one store's.
     """
     stores = sorted(simulator.locations())
     config_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
         config_entry, options={CONF_LOCATIONS: [stores[0]]}
     )
-    enabled = await enabled_under_limit(
-        hass, config_entry, len(simulator.sensor_point_ids()) * 5
-    )
-    # Not only the readings: each point's alarm, connectivity, battery ... too.
+    limit = 2 * len(simulator.sensor_point_ids())
+    enabled = await enabled_under_limit(hass, config_entry, limit)
+    # Not only the readings: each point's alarm, connectivity, battery too.
     points = _points_of(simulator, stores[0])
     assert {f"{point}:value" for point in points} < enabled
-    assert len(enabled) > 4 * len(points)
+    assert len(enabled) >= 4 * len(points)
+    assert 4 * len(points) <= limit < 4 * len(simulator.sensor_point_ids())
 
 
 # -- the selection's helpers ------------------------------------------------

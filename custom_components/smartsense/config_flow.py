@@ -41,11 +41,11 @@ from .locations import (
     NO_LOCATION,
     LocationSummary,
     Selection,
+    as_stored,
     is_selected,
     location_id,
     name_of,
     selection_of,
-    stored,
     summarize,
     title,
 )
@@ -199,7 +199,7 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_create_entry(
             title=title(selection, self._locations),
             data=self._data,
-            options={CONF_LOCATIONS: stored(selection)},
+            options={CONF_LOCATIONS: as_stored(selection)},
         )
 
     async def async_step_reauth(
@@ -318,7 +318,7 @@ class SmartSenseOptionsFlow(OptionsFlowWithReload):
         entry = self.config_entry
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="not_loaded")
-        coordinator = entry.runtime_data
+        coordinator = entry.runtime_data.coordinator
         current = selection_of(entry.options)
         locations = dict(coordinator.locations)
         if current != ALL_LOCATIONS:
@@ -334,7 +334,7 @@ class SmartSenseOptionsFlow(OptionsFlowWithReload):
                     self.hass.config_entries.async_update_entry(
                         entry, title=title(choice, locations)
                     )
-                return self.async_create_entry(data={CONF_LOCATIONS: stored(choice)})
+                return self.async_create_entry(data={CONF_LOCATIONS: as_stored(choice)})
             errors[CONF_LOCATIONS] = error
         return self.async_show_form(
             step_id="init",
@@ -352,7 +352,7 @@ class SmartSenseOptionsFlow(OptionsFlowWithReload):
         """
         entry_id = self.config_entry.entry_id
         registry = dr.async_get(self.hass)
-        for asset in self.config_entry.runtime_data.data.assets.values():
+        for asset in self.config_entry.runtime_data.coordinator.data.assets.values():
             if is_selected(location_id(asset), selection):
                 continue
             if device := registry.async_get_device_by_identifier(

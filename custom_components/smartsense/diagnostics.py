@@ -12,7 +12,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from homeassistant.util import dt as dt_util
 
-from .locations import is_selected, stored
+from .locations import as_stored, is_selected
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -81,7 +81,7 @@ async def async_get_config_entry_diagnostics(
         },
         # Location ids and asset counts only: names may say where a site is.
         "locations": {
-            "selection": stored(coordinator.selection),
+            "selection": as_stored(coordinator.selection),
             "listed": {
                 location: {
                     "assets": summary.assets,

@@ -57,7 +57,7 @@ def selection_of(options: Mapping[str, Any]) -> Selection:
     return frozenset(stored)
 
 
-def stored(selection: Selection) -> str | list[str]:
+def as_stored(selection: Selection) -> str | list[str]:
     """The selection as the entry's options keep it (JSON)."""
     return selection if selection == ALL_LOCATIONS else sorted(selection)
 
