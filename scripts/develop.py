@@ -323,7 +323,8 @@ def banner(sim_lines: list[str], *, configured: bool) -> str:
     else:
         todo = f""" Add SmartSense: Settings -> Devices & services -> Add integration -> SmartSense.
    Client ID: demo   Client secret: demo-secret
-   Advanced settings -> API URL: {sim_url}"""
+   Advanced settings -> API URL: {sim_url}
+   Then choose the locations to bring in."""
     return f"""
 ================================================================================
  SmartSense development environment
@@ -397,7 +398,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="scripts/develop",
         description=__doc__.split("\n\n", 1)[0] if __doc__ else None,
-        epilog="Other arguments go to the simulator: python -m simulator --help.",
+        epilog="Other arguments go to the simulator: python -m simulator --help."
+        " A chain of stores: scripts/develop --locations 12 --sensor-points 150.",
     )
     _, sim_args = parser.parse_known_args(argv)
     for port, what in ((SIM_PORT, "the simulator"), (HA_PORT, "Home Assistant")):

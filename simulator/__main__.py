@@ -16,6 +16,11 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--client-id", default="demo")
     parser.add_argument("--client-secret", default="demo-secret")
     parser.add_argument("--sensor-points", type=int, default=24)
+    parser.add_argument(
+        "--locations",
+        type=int,
+        help="deal the assets over this many locations (default: 3 to 8 assets each)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--celsius", action="store_true", help="temperatures in °C")
     parser.add_argument("--interval-minutes", type=float, default=15)
@@ -29,6 +34,7 @@ async def _serve(args: argparse.Namespace) -> None:
         client_secret=args.client_secret,
         temperature_unit="C" if args.celsius else "F",
         sensor_points=args.sensor_points,
+        locations=args.locations,
         seed=args.seed,
     )
     sim = Simulator(
@@ -40,7 +46,10 @@ async def _serve(args: argparse.Namespace) -> None:
     )
     url = await sim.start(args.host, args.port)
     points = len(sim.sensor_point_ids(account.client_id))
-    print(f"SmartSense simulator at {url} ({points} sensor points)")
+    locations = len(sim.locations(account.client_id))
+    print(
+        f"SmartSense simulator at {url} ({points} sensor points, {locations} locations)"
+    )
     print(f"client id: {account.client_id}  client secret: {account.client_secret}")
     print("Ctrl-C to stop", flush=True)
     try:

@@ -12,6 +12,9 @@ class Account:
     client_secret: str = "demo-secret"
     temperature_unit: str = "F"  # "F" or "C": values and unit of temperature points
     sensor_points: int = 24  # assets are added until there are at least this many
+    # None: 3 to 8 assets per location, as the seed has it; else the assets are
+    # dealt over exactly this many locations (a chain of stores, say).
+    locations: int | None = None
     seed: int = 1
 
 

@@ -103,6 +103,7 @@ _ROUTES: list[tuple[str, str, Action]] = [
                 _required(b, "asset_type"),
                 b.get("name"),
                 client_id=b.get("client_id", "demo"),
+                location=b.get("location"),
             )
         },
     ),

@@ -170,12 +170,20 @@ class Store:
     def _populate(self, state: AccountState) -> None:
         rng = random.Random(f"layout:{state.account.seed}")
         first = rng.randrange(len(_TYPE_CYCLE))
+        dealt = state.account.locations
+        if dealt is not None:
+            if dealt < 1:
+                raise ValueError("locations must be at least 1")
+            for _ in range(dealt):
+                self._add_location(state, rng)
         points = 0
         room = 0  # assets the current location still takes
         location = None
         i = 0
         while points < state.account.sensor_points:
-            if location is None or room == 0:
+            if dealt is not None:
+                location = state.locations[i % dealt]
+            elif location is None or room == 0:
                 location = self._add_location(state, rng)
                 room = rng.randint(3, 8)
             asset_type = _TYPE_CYCLE[(first + i) % len(_TYPE_CYCLE)]
@@ -184,9 +192,12 @@ class Store:
             room -= 1
             i += 1
 
-    def _add_location(self, state: AccountState, rng: random.Random) -> Location:
+    def _add_location(
+        self, state: AccountState, rng: random.Random, name: str = ""
+    ) -> Location:
         taken = {location.name for location in state.locations}
-        name = ""
+        if name in taken:
+            raise ValueError(f"location {name!r} exists")
         while not name or name in taken:
             name = f"{rng.choice(_LOCATION_KINDS)} {rng.randint(2, 250)}"
         location = Location(
@@ -201,12 +212,21 @@ class Store:
         asset_type: str,
         name: str | None = None,
         *,
-        location: Location | None = None,
+        location: Location | str | None = None,
         rng: random.Random | None = None,
     ) -> Asset:
-        """Add an asset with its type's usual sensor points."""
+        """Add an asset with its type's usual sensor points.
+
+        `location` is a location or the name of one; a new name adds a location.
+        Without one, the asset goes to the account's first location.
+        """
         num = next(self._asset_nums)
         rng = rng or random.Random(f"asset:{state.account.seed}:{num}")
+        if isinstance(location, str):
+            location = next(
+                (known for known in state.locations if known.name == location),
+                None,
+            ) or self._add_location(state, rng, location)
         if location is None:
             location = (
                 state.locations[0]

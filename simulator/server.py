@@ -162,8 +162,23 @@ class Simulator:
 
     # -- data control -------------------------------------------------------
 
-    def asset_ids(self, client_id: str = "demo") -> list[str]:
-        return list(self._store.account(client_id).assets)
+    def asset_ids(
+        self, client_id: str = "demo", location_id: str | None = None
+    ) -> list[str]:
+        """The account's assets, or those of one location."""
+        assets = self._store.account(client_id).assets.values()
+        return [
+            asset.id
+            for asset in assets
+            if location_id is None or asset.location.id == location_id
+        ]
+
+    def locations(self, client_id: str = "demo") -> dict[str, str]:
+        """The account's locations: id -> name."""
+        return {
+            location.id: location.name
+            for location in self._store.account(client_id).locations
+        }
 
     def sensor_point_ids(
         self, client_id: str = "demo", asset_id: str | None = None
@@ -174,11 +189,19 @@ class Simulator:
         return [point.id for asset in assets for point in asset.points]
 
     def add_asset(
-        self, asset_type: str, name: str | None = None, *, client_id: str = "demo"
+        self,
+        asset_type: str,
+        name: str | None = None,
+        *,
+        client_id: str = "demo",
+        location: str | None = None,
     ) -> str:
-        """Add an asset with its type's usual sensor points; returns its id."""
+        """Add an asset with its type's usual sensor points; returns its id.
+
+        `location` names its location; a name the account lacks adds a location.
+        """
         return self._store.add_asset(
-            self._store.account(client_id), asset_type, name
+            self._store.account(client_id), asset_type, name, location=location
         ).id
 
     def remove_asset(self, asset_id: str) -> None:
@@ -248,6 +271,7 @@ class Simulator:
             "now": contract.iso(self._now()),
             "accounts": {
                 client_id: {
+                    "locations": self.locations(client_id),
                     "assets": self.asset_ids(client_id),
                     "sensor_points": self.sensor_point_ids(client_id),
                 }

@@ -132,6 +132,24 @@ def point_of(entry: MockConfigEntry, asset_type: str, reading_type: str) -> str:
     return point_id
 
 
+async def enabled_under_limit(
+    hass: HomeAssistant, entry: MockConfigEntry, limit: int
+) -> set[str]:
+    """Set up the entry (added to hass) under a lowered per-entry entity limit.
+
+    Returns the unique ids of the entities that start enabled. The limit (10,000
+    enabled entities per entry) is lowered rather than simulating 2,000 points.
+    """
+    with patch(
+        "custom_components.smartsense.entity.MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY",
+        limit,
+    ):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    entries = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    return {entity.unique_id for entity in entries if not entity.disabled}
+
+
 @pytest.fixture
 def entity_registry_enabled_by_default() -> Iterator[None]:
     """Create entities that are disabled by default enabled, to test them too."""

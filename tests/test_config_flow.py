@@ -14,7 +14,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType, UnknownHandler, section
+from homeassistant.data_entry_flow import FlowResultType, section
 from homeassistant.helpers.translation import async_get_translations
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -22,6 +22,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.smartsense.api import DEFAULT_BASE_URL, SmartSenseClient
 from custom_components.smartsense.config_flow import SECTION_ADVANCED
 from custom_components.smartsense.const import DOMAIN
+from custom_components.smartsense.locations import CONF_LOCATIONS
 from simulator import Simulator
 
 from .conftest import advance
@@ -91,6 +92,20 @@ async def _start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
     return result
 
 
+async def through_locations(
+    hass: HomeAssistant, result: ConfigFlowResult
+) -> ConfigFlowResult:
+    """Accept the locations step as shown (all ticked), when the account has one."""
+    if result["type"] is FlowResultType.FORM and result["step_id"] == "locations":
+        schema = result["data_schema"]
+        assert schema is not None
+        (field,) = schema.schema
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_LOCATIONS: field.default()}
+        )
+    return result
+
+
 async def _finish_user_flow(
     hass: HomeAssistant, result: ConfigFlowResult, simulator: Simulator
 ) -> None:
@@ -98,6 +113,7 @@ async def _finish_user_flow(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], _user_input(simulator.url)
     )
+    result = await through_locations(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "SmartSense"
     assert result["data"] == _credentials(simulator)
@@ -150,15 +166,23 @@ async def test_user_form_folds_the_url_away(
 
 
 async def test_user_creates_entry(hass: HomeAssistant, simulator: Simulator) -> None:
-    """Good credentials create an entry that stores the URL flat, and loads."""
+    """Good credentials create an entry that stores the URL flat, and loads.
+
+    The test account has one location: no locations step, all of it comes in.
+    """
+    assert len(simulator.locations()) == 1
     result = await _start_user_flow(hass)
-    await _finish_user_flow(hass, result, simulator)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(simulator.url)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "SmartSense"
     assert simulator.request_counts[AUTH] >= 1
     assert simulator.request_counts[ASSETS] >= 1
     await hass.async_block_till_done()
     (entry,) = hass.config_entries.async_entries(DOMAIN)
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.options == {}
+    assert entry.options == {CONF_LOCATIONS: "all"}
 
 
 # -- user step errors, each recovering in the same flow ---------------------
@@ -541,16 +565,17 @@ async def test_reconfigure_other_client_aborts(
 # -- polling ----------------------------------------------------------------
 
 
-async def test_no_options_and_a_fixed_interval(
+async def test_options_hold_no_interval_and_polling_is_fixed(
     hass: HomeAssistant,
     simulator: Simulator,
     config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Polling is not user-configurable: no options flow, one poll per 15 minutes.
+    """Polling is not user-configurable: the options are the locations only,
+    and the entry polls once per 15 minutes.
 
     An entry saved with the old polling-interval option polls every 15 minutes
-    all the same (the stored option is ignored).
+    all the same (the stored option is ignored), and saving the options drops it.
     """
     config_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
@@ -558,12 +583,17 @@ async def test_no_options_and_a_fixed_interval(
     )
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
-    assert not config_entry.supports_options
-    with pytest.raises(UnknownHandler):
-        await hass.config_entries.options.async_init(config_entry.entry_id)
+    result = await hass.config_entries.options.async_init(config_entry.entry_id)
+    assert _fields(result) == {CONF_LOCATIONS}
 
     simulator.reset_counts()
     await advance(hass, freezer, minutes=14)
     assert simulator.request_counts[ASSETS] == 0
     await advance(hass, freezer, minutes=1.5)
     assert simulator.request_counts[ASSETS] == 1
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_LOCATIONS: ["all"]}
+    )
+    await hass.async_block_till_done()
+    assert config_entry.options == {CONF_LOCATIONS: "all"}

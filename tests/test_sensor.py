@@ -32,7 +32,13 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.smartsense.const import DOMAIN
 from simulator import Account, SimConfig, Simulator
 
-from .conftest import advance, entity_id, point_of, push_then_poll
+from .conftest import (
+    advance,
+    enabled_under_limit,
+    entity_id,
+    point_of,
+    push_then_poll,
+)
 
 # Five minutes past a report slot: readings pushed by push_then_poll are the
 # newest until the poll that follows sees them.
@@ -267,13 +273,9 @@ async def test_large_account_enables_only_readings(
     than simulating 2,500 points.
     """
     config_entry.add_to_hass(hass)
-    with patch(
-        "custom_components.smartsense.entity.MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY",
-        len(simulator.sensor_point_ids()),
-    ):
-        assert await hass.config_entries.async_setup(config_entry.entry_id)
-        await hass.async_block_till_done()
-    entries = er.async_entries_for_config_entry(entity_registry, config_entry.entry_id)
-    enabled = {entry.unique_id for entry in entries if not entry.disabled}
+    enabled = await enabled_under_limit(
+        hass, config_entry, len(simulator.sensor_point_ids())
+    )
     assert enabled == {f"{point_id}:value" for point_id in simulator.sensor_point_ids()}
+    entries = er.async_entries_for_config_entry(entity_registry, config_entry.entry_id)
     assert len(entries) > 5 * len(enabled)

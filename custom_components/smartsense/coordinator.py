@@ -37,6 +37,7 @@ from .const import (
     WEB_APP_URL,
 )
 from .data import SmartSenseData
+from .locations import LocationSummary, selected, selection_of, summarize
 from .removal import Removal
 
 if TYPE_CHECKING:
@@ -90,6 +91,10 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         self.removal = Removal(hass, entry)
         self.last_retry_after: float | None = None
         self._batches: asyncio.Task[None] | None = None
+        # The locations the entry brings in, and every location of the last
+        # listing (the options flow offers them).
+        self.selection = selection_of(entry.options)
+        self.locations: dict[str, LocationSummary] = {}
         # Every listener's callback, keyed by its remover, for the batches.
         self._callbacks: dict[Callable[[], None], CALLBACK_TYPE] = {}
 
@@ -181,7 +186,9 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         # A turn of the loop between reading the listing's last page and
         # indexing it: at 10,000 sensor points each takes tens of milliseconds.
         await asyncio.sleep(0)
-        data = self._index(assets)
+        # The one place that leaves out the locations the user did not choose.
+        self.locations = summarize(assets)
+        data = self._index(selected(assets, self.selection))
         self.last_retry_after = None
         ir.async_delete_issue(
             self.hass, DOMAIN, access_refused_issue_id(self.config_entry)

@@ -15,6 +15,8 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from homeassistant.util import dt as dt_util
 
+from .locations import as_stored, is_selected
+
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
@@ -86,6 +88,17 @@ async def async_get_config_entry_diagnostics(
             "update_interval_seconds": coordinator.update_interval.total_seconds()
             if coordinator.update_interval
             else None,
+        },
+        # Location ids and asset counts only: names may say where a site is.
+        "locations": {
+            "selection": as_stored(coordinator.selection),
+            "listed": {
+                location: {
+                    "assets": summary.assets,
+                    "selected": is_selected(location, coordinator.selection),
+                }
+                for location, summary in sorted(coordinator.locations.items())
+            },
         },
         "counts": {
             "assets": len(data.assets),

@@ -174,10 +174,6 @@ class SimulatorProcess:
             "POST", f"/_sim/sensorpoints/{point_id}/reading", {"value": value}
         )
 
-    async def add_fault(self, path: str, **fault: Any) -> None:
-        """Answer the next requests under `path` with a fault (simulator/faults.py)."""
-        await self._call("POST", "/_sim/faults", {"path": path, **fault})
-
     async def token(self, client_id: str, client_secret: str) -> str:
         """An access token of our own (counted under /auth/oauth)."""
         basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
@@ -383,6 +379,16 @@ class HomeAssistantProcess:
         )
         return entries
 
+    async def asset_device_names(self, entry_id: str) -> set[str]:
+        """The names of an entry's devices, but for its own service device."""
+        devices = await self.ws({"type": "config/device_registry/list"})
+        return {
+            device["name"]
+            for device in devices
+            if entry_id in device["config_entries"]
+            and device["entry_type"] != "service"
+        }
+
     async def wait_entry_state(
         self, state: str, seconds: float = 30.0, interval: float = 0.25
     ) -> dict[str, Any]:
@@ -404,7 +410,10 @@ class HomeAssistantProcess:
     async def add_smartsense(
         self, client_id: str, client_secret: str, api_url: str
     ) -> dict[str, Any]:
-        """Add SmartSense through the config flow's REST API; the created entry."""
+        """Add SmartSense through the config flow's REST API; the created entry.
+
+        Every location is taken, as the locations step offers by default.
+        """
         form = await self.post(
             "/api/config/config_entries/flow",
             {"handler": "smartsense", "show_advanced_options": False},
@@ -423,6 +432,18 @@ class HomeAssistantProcess:
                 "client_secret": client_secret,
                 "advanced": {"url": api_url},
             },
+        )
+        # The demo account spreads over several locations: all of them, as offered.
+        assert result["type"] == "form", result
+        assert result["step_id"] == "locations"
+        (field,) = result["data_schema"]
+        options = [option["value"] for option in field["selector"]["select"]["options"]]
+        assert options[0] == "all"
+        assert len(options) > 2
+        assert sorted(field["default"]) == sorted(options)
+        result = await self.post(
+            f"/api/config/config_entries/flow/{form['flow_id']}",
+            {"locations": field["default"]},
         )
         assert result["type"] == "create_entry", result
         assert result["title"] == "SmartSense"

@@ -29,16 +29,6 @@ COUNTER = "counter.freezer_alerts"  # configured by the harness
 FOR = timedelta(seconds=2)
 
 
-async def _set_up_smartsense(ha: HomeAssistantProcess, url: str) -> None:
-    form = await ha.post("/api/config/config_entries/flow", {"handler": "smartsense"})
-    result = await ha.post(
-        f"/api/config/config_entries/flow/{form['flow_id']}",
-        {"client_id": "demo", "client_secret": "demo-secret", "advanced": {"url": url}},
-    )
-    assert result["type"] == "create_entry", result
-    await ha.wait_entry_loaded()
-
-
 async def _freezer(ha: HomeAssistantProcess, sim: SimulatorProcess) -> tuple[str, str]:
     """The simulated freezer's temperature point and its entity."""
     assets = await sim.assets(await sim.token("demo", "demo-secret"))
@@ -87,7 +77,8 @@ async def test_blueprint_automation_alerts_on_excursion_and_outage(
         "SmartSense sensor out of range"
     )
 
-    await _set_up_smartsense(ha, sim.url)
+    await ha.add_smartsense("demo", "demo-secret", sim.url)
+    await ha.wait_entry_loaded()
     point_id, freezer = await _freezer(ha, sim)
     assert (await ha.state(freezer))["attributes"]["unit_of_measurement"] == "°F"
 

@@ -1,12 +1,13 @@
 """Add SmartSense through Home Assistant's real frontend, in Chromium.
 
 Logs in as the owner, adds the integration from Settings -> Devices &
-services, fills the form (the API URL sits in the folded Advanced settings)
-and opens the page of a created device, taking screenshots on the way.
+services, fills the form (the API URL sits in the folded Advanced settings),
+leaves out one of the demo account's locations and opens the page of a
+created device, taking screenshots on the way.
 
 The screenshots go to the test's temporary folder; with
-SMARTSENSE_SCREENSHOTS=docs they also replace docs/config-flow.png and
-docs/device.png, the two the README shows.
+SMARTSENSE_SCREENSHOTS=docs they also replace docs/config-flow.png,
+docs/config-flow-locations.png and docs/device.png, which the README shows.
 """
 
 from __future__ import annotations
@@ -119,6 +120,15 @@ def _fridge(assets: list[dict[str, Any]]) -> dict[str, Any]:
     )
 
 
+def _locations(assets: list[dict[str, Any]]) -> dict[str, str]:
+    """Location name -> its label in the locations step ("Store 8 (7 assets)")."""
+    counts = Counter(asset["location"]["name"] for asset in assets)
+    return {
+        name: f"{name} ({count} asset{'s' if count != 1 else ''})"
+        for name, count in counts.items()
+    }
+
+
 async def test_add_smartsense_in_the_browser(
     home_assistant: HomeAssistantProcess,
     simulator_process: SimulatorProcess,
@@ -151,14 +161,29 @@ async def test_add_smartsense_in_the_browser(
     await page.get_by_role("dialog").screenshot(path=form_shot)
     await dialog.get_by_role("button", name="Submit").click()
 
-    # Home Assistant lists the new devices to name and place, then Finish.
+    # The demo account has several locations, all ticked: leave out one
+    # without the fridge (and "All locations", or the form objects).
     token = await sim.token("demo", "demo-secret")
     assets = await sim.assets(token)
     fridge = _fridge(assets)
+    stores = _locations(assets)
+    left_out = next(name for name in stores if name != fridge["location"]["name"])
+    await expect(dialog.get_by_text("Choose locations")).to_be_visible()
+    for label in ("All locations, including ones added later", stores[left_out]):
+        await dialog.get_by_text(label, exact=True).click()
+    await page.wait_for_timeout(300)
+    locations_shot = tmp_path / "config-flow-locations.png"
+    await page.get_by_role("dialog").screenshot(path=locations_shot)
+    await dialog.get_by_role("button", name="Submit").click()
+
+    # Home Assistant lists the new devices to name and place, then Finish.
     await expect(dialog.get_by_role("button", name="Finish")).to_be_visible()
     await dialog.get_by_role("button", name="Finish").click()
     entry = await ha.wait_entry_loaded()
-    assert entry["title"] == "SmartSense"
+    assert entry["title"] == f"SmartSense ({len(stores) - 1} locations)"
+    assert await ha.asset_device_names(entry["entry_id"]) == {
+        asset["name"] for asset in assets if asset["location"]["name"] != left_out
+    }
 
     await page.goto(f"{ha.url}/config/integrations/integration/smartsense")
     await page.get_by_text(fridge["name"], exact=True).first.click()
@@ -180,5 +205,5 @@ async def test_add_smartsense_in_the_browser(
     if target := os.environ.get("SMARTSENSE_SCREENSHOTS"):
         folder = ROOT / target
         folder.mkdir(parents=True, exist_ok=True)
-        for shot in (form_shot, device_shot):
+        for shot in (form_shot, locations_shot, device_shot):
             _save_small(shot, folder / shot.name)

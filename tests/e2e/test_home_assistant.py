@@ -162,14 +162,10 @@ async def test_config_flow_entities_automation_reauth_reconfigure_restart(
     for point_id, entity_id in entity_of_point.items():
         door = points[point_id]["readingType"] == "DoorOpen"
         assert entity_id.startswith("binary_sensor." if door else "sensor.")
-    devices = await ha.ws({"type": "config/device_registry/list"})
     # A device per asset (beside the entry's own service device).
-    assert {
-        device["name"]
-        for device in devices
-        if entry["entry_id"] in device["config_entries"]
-        and device["entry_type"] != "service"
-    } == {asset["name"] for asset in assets}
+    assert await ha.asset_device_names(entry["entry_id"]) == {
+        asset["name"] for asset in assets
+    }
 
     freezer_point = next(
         point

@@ -332,6 +332,37 @@ def test_same_seed_same_account_and_values() -> None:
     assert all(len(series) == 2 * 96 for series in values)
 
 
+async def test_chain_of_locations(session: aiohttp.ClientSession) -> None:
+    """--locations deals the assets over that many locations; an asset added
+    at a new location name opens that location."""
+    sim = Simulator(SimConfig(accounts=[Account(sensor_points=60, locations=12)]))
+    await sim.start()
+    try:
+        locations = sim.locations()
+        assert len(locations) == 12
+        assert all(sim.asset_ids(location_id=location) for location in locations)
+        served = await _all_assets(session, sim, await _token(session, sim), 100)
+        assert {asset["location"]["id"] for asset in served} == locations.keys()
+
+        known = next(iter(locations.values()))
+        at_known = sim.add_asset("Freezer", location=known)
+        assert sim.locations() == locations
+        assert at_known in sim.asset_ids(location_id=next(iter(locations)))
+        async with session.post(
+            f"{sim.url}/_sim/assets",
+            json={"asset_type": "Room", "location": "Store 999"},
+        ) as response:
+            new = (await response.json())["id"]
+        (opened,) = sim.locations().keys() - locations.keys()
+        assert sim.locations()[opened] == "Store 999"
+        assert sim.asset_ids(location_id=opened) == [new]
+        assert sim.state()["accounts"]["demo"]["locations"][opened] == "Store 999"
+    finally:
+        await sim.stop()
+    with pytest.raises(ValueError, match="at least 1"):
+        Simulator(SimConfig(accounts=[Account(locations=0)]))
+
+
 def test_store_and_forward_and_offline(freezer: FrozenDateTimeFactory) -> None:
     freezer.move_to("2026-11-28T12:00:00Z")
     sim = Simulator(SimConfig(accounts=[Account(sensor_points=200)]))

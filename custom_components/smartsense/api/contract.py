@@ -133,6 +133,7 @@ class SensorPoint(Struct, frozen=True, gc=False, rename="camel"):
 class Location(Struct, frozen=True, gc=False, rename="camel"):
     """Where an asset stands."""
 
+    id: Text | None = None
     name: Text | None = None
 
 

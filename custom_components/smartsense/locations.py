@@ -1,0 +1,93 @@
+"""Which SmartSense locations an entry brings in: all, or the ones chosen.
+
+The selection lives in the entry's options under CONF_LOCATIONS: the string
+ALL_LOCATIONS (locations added to SmartSense later come in too), or a list of
+location ids (a fixed choice: later locations stay out). Assets without a
+location count as the location NO_LOCATION.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+if TYPE_CHECKING:
+    from .api import Asset
+
+CONF_LOCATIONS: Final = "locations"
+ALL_LOCATIONS: Final = "all"
+NO_LOCATION: Final = "no_location"
+
+type Selection = Literal["all"] | frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class LocationSummary:
+    """One location as the asset listing shows it."""
+
+    name: str | None
+    assets: int
+
+
+def location_id(asset: Asset) -> str:
+    """The location an asset counts under; one without an id counts as none."""
+    location = asset.location
+    return location.id if location is not None and location.id else NO_LOCATION
+
+
+def summarize(assets: Iterable[Asset]) -> dict[str, LocationSummary]:
+    """Every location of a listing with its number of assets, by location id."""
+    counts: dict[str, int] = {}
+    names: dict[str, str | None] = {}
+    for asset in assets:
+        key = location_id(asset)
+        counts[key] = counts.get(key, 0) + 1
+        if asset.location is not None and asset.location.name:
+            names[key] = asset.location.name
+    return {
+        key: LocationSummary(names.get(key), count) for key, count in counts.items()
+    }
+
+
+def selection_of(options: Mapping[str, Any]) -> Selection:
+    """The selection stored in an entry's options (entries without one: all)."""
+    stored = options.get(CONF_LOCATIONS, ALL_LOCATIONS)
+    if stored == ALL_LOCATIONS:
+        return ALL_LOCATIONS
+    return frozenset(stored)
+
+
+def as_stored(selection: Selection) -> str | list[str]:
+    """The selection as the entry's options keep it (JSON)."""
+    return selection if selection == ALL_LOCATIONS else sorted(selection)
+
+
+def selected(assets: list[Asset], selection: Selection) -> list[Asset]:
+    """The assets of the selected locations."""
+    if selection == ALL_LOCATIONS:
+        return assets
+    return [asset for asset in assets if location_id(asset) in selection]
+
+
+def is_selected(location: str, selection: Selection) -> bool:
+    """Whether a location's assets are brought in."""
+    return selection == ALL_LOCATIONS or location in selection
+
+
+def name_of(location: str, locations: Mapping[str, LocationSummary]) -> str:
+    """A location's name as SmartSense gives it (else its id, or "No location")."""
+    if location == NO_LOCATION:
+        return "No location"
+    summary = locations.get(location)
+    return summary.name if summary is not None and summary.name else location
+
+
+def title(selection: Selection, locations: Mapping[str, LocationSummary]) -> str:
+    """The entry title that names the choice."""
+    if selection == ALL_LOCATIONS:
+        return "SmartSense"
+    if len(selection) == 1:
+        (only,) = selection
+        return f"SmartSense ({name_of(only, locations)})"
+    return f"SmartSense ({len(selection)} locations)"
