@@ -93,11 +93,14 @@ REMOVAL_SLACK = timedelta(hours=6)
 FAULTS: dict[str, bool] = {
     "401 token expired (revoked)": False,
     "401 once on /assets": False,
+    "401 twice on /assets (fresh token refused too)": True,
+    "data refused for 1-3 polls (tokens still issued)": True,
     "403 on /assets": True,
     "403 on token": True,
     "429 Retry-After seconds": True,
     "429 Retry-After date": True,
     "429 without Retry-After": True,
+    "429 absurd Retry-After (a day to forever)": True,
     "500 on /assets": True,
     "500 on token": True,
     "503 on any path": True,
@@ -356,6 +359,16 @@ class Soak:
                 sim.revoke_tokens()
             case "401 once on /assets":
                 sim.add_fault(ASSETS, status=401)
+            case "401 twice on /assets (fresh token refused too)":
+                # An outage, not refused credentials: no reauthentication.
+                sim.add_fault(ASSETS, status=401, count=2)
+            case "data refused for 1-3 polls (tokens still issued)":
+                polls = rng.randint(1, 3)
+                sim.refuse_data(DEMO_CLIENT_ID)
+                self.later(
+                    polls, lambda: sim.refuse_data(DEMO_CLIENT_ID, refused=False)
+                )
+                self.fail_polls = polls
             case "403 on /assets" | "403 on token":
                 sim.add_fault(target, status=403, body=body or "forbidden")
             case "500 on /assets" | "500 on token":
@@ -374,6 +387,10 @@ class Soak:
                 )
             case "429 without Retry-After":
                 self._rate_limit(rng.choice([None, "soon", ""]), None)
+            case "429 absurd Retry-After (a day to forever)":
+                # The client waits an hour at most; the checks expect that.
+                seconds = rng.choice([86_400, 31_536_000, 10**15])
+                self._rate_limit(str(seconds), float(seconds))
             case "timeout on /assets" | "timeout on token":
                 sim.add_fault(target, delay=HANG)
                 self.timeout_next = True
@@ -425,7 +442,7 @@ class Soak:
                 self.rotation = secret
                 self.rotation_polled = False
                 self.user_delay = rng.randint(0, 3)
-        if FAULTS[name] and name != "connection refused":
+        if FAULTS[name] and not self.fail_polls and name != "connection refused":
             self.fail_polls = 1
 
     def _rate_limit(self, header: str | None, seconds: float | None) -> None:
