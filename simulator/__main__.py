@@ -59,6 +59,7 @@ async def _serve(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
+    """Serve until Ctrl-C."""
     args = _parse_args()
     # asyncio.run cancels _serve on Ctrl-C (so the server is cleaned up) and re-raises.
     with contextlib.suppress(KeyboardInterrupt):

@@ -21,6 +21,7 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
 
 
 def bearer_token(header: str | None) -> str | None:
+    """The token of an HTTP Bearer Authorization header."""
     if header is None:
         return None
     scheme, _, token = header.partition(" ")
@@ -28,10 +29,14 @@ def bearer_token(header: str | None) -> str | None:
 
 
 class TokenStore:
+    """The access tokens issued, each with its client and expiry."""
+
     def __init__(self) -> None:
+        """Start with no token issued."""
         self._tokens: dict[str, tuple[str, float]] = {}  # token -> (client id, expiry)
 
     def issue(self, client_id: str, lifetime: int, now: float) -> str:
+        """A new token for ``client_id``, valid for ``lifetime`` seconds from ``now``."""
         # Opaque and base64-like, "+" and "/" included, as SmartSense's are.
         token = base64.b64encode(secrets.token_bytes(30)).decode()
         self._tokens[token] = (client_id, now + lifetime)
@@ -45,7 +50,9 @@ class TokenStore:
         return client_id if now < expires else None
 
     def revoke_all(self) -> None:
+        """Invalidate every token issued."""
         self._tokens.clear()
 
     def revoke_client(self, client_id: str) -> None:
+        """Invalidate the tokens of one client."""
         self._tokens = {t: v for t, v in self._tokens.items() if v[0] != client_id}

@@ -35,10 +35,12 @@ def parse_iso(text: str) -> datetime:
 
 
 def reading_json(reading: timeline.Reading) -> Json:
+    """One reading as the readings endpoint lists it."""
     return {"timestamp": iso(reading[0]), "value": reading[1]}
 
 
 def apply_patch(raw: Json, patch: dict[str, object]) -> Json:
+    """Override fields of ``raw`` in place; a value of DELETE removes the field."""
     for key, value in patch.items():
         if value is DELETE:
             raw.pop(key, None)
@@ -48,6 +50,7 @@ def apply_patch(raw: Json, patch: dict[str, object]) -> Json:
 
 
 def point_json(point: SensorPoint, interval: int, now: float) -> Json:
+    """A sensor point as the asset listing holds it at ``now``, patches applied."""
     reading = timeline.latest(point, interval, now)
     sensor: Json | None = None
     if point.sensor is not None:
@@ -75,6 +78,7 @@ def point_json(point: SensorPoint, interval: int, now: float) -> Json:
 
 
 def asset_json(asset: Asset, interval: int, now: float) -> Json:
+    """An asset with its sensor points as the listing holds it at ``now``."""
     location = asset.location
     raw: Json = {
         "id": asset.id,

@@ -156,5 +156,6 @@ _ROUTES: list[tuple[str, str, Action]] = [
 
 
 def add_control_routes(app: web.Application, sim: Simulator) -> None:
+    """Serve the control actions under ``/_sim/``, each calling ``sim``."""
     for method, path, action in _ROUTES:
         app.router.add_route(method, f"/_sim{path}", _endpoint(sim, action))

@@ -71,6 +71,8 @@ _TIME_ZONES = [
 
 @dataclass(slots=True, eq=False)
 class Location:
+    """A site of an account; asset names are unique within it."""
+
     id: str
     name: str
     time_zone: str
@@ -79,6 +81,8 @@ class Location:
 
 @dataclass(slots=True, eq=False)
 class Sensor:
+    """The hardware behind a sensor point: battery and signal vary with time."""
+
     id: str
     num: int
     serial_number: str
@@ -89,6 +93,8 @@ class Sensor:
 
 @dataclass(slots=True, eq=False)
 class SensorPoint:
+    """One measured quantity of an asset, with the series its values follow."""
+
     id: str
     num: int  # stable key of its value series, whatever its id is patched to
     seed: int
@@ -107,11 +113,14 @@ class SensorPoint:
 
     @property
     def celsius(self) -> bool:
+        """Whether the point reports temperature in °C."""
         return self.profile.temperature and self.unit == "C"
 
 
 @dataclass(slots=True, eq=False)
 class Asset:
+    """A monitored piece of equipment (a fridge, a room) and its sensor points."""
+
     id: str
     num: int
     client_id: str
@@ -124,6 +133,8 @@ class Asset:
 
 @dataclass(slots=True, eq=False)
 class AccountState:
+    """An account's credentials, locations and assets."""
+
     account: Account
     locations: list[Location] = field(default_factory=list)
     assets: dict[str, Asset] = field(default_factory=dict)  # in id order
@@ -133,6 +144,7 @@ class Store:
     """All accounts, with ids unique across them."""
 
     def __init__(self, accounts: list[Account]) -> None:
+        """Lay out every account's locations, assets and points from its seed."""
         self.accounts: dict[str, AccountState] = {}
         self.assets: dict[str, Asset] = {}
         self.points: dict[str, SensorPoint] = {}
@@ -150,18 +162,21 @@ class Store:
             self._populate(state)
 
     def account(self, client_id: str) -> AccountState:
+        """The account of ``client_id``; ``KeyError`` naming it if none."""
         try:
             return self.accounts[client_id]
         except KeyError:
             raise KeyError(f"no account {client_id!r}") from None
 
     def asset(self, asset_id: str) -> Asset:
+        """The asset of ``asset_id``; ``KeyError`` naming it if none."""
         try:
             return self.assets[asset_id]
         except KeyError:
             raise KeyError(f"no asset {asset_id!r}") from None
 
     def point(self, point_id: str) -> SensorPoint:
+        """The sensor point of ``point_id``; ``KeyError`` naming it if none."""
         try:
             return self.points[point_id]
         except KeyError:
@@ -288,6 +303,7 @@ class Store:
         return point
 
     def remove_asset(self, asset_id: str) -> None:
+        """Remove an asset with its sensor points."""
         asset = self.asset(asset_id)
         del self.assets[asset_id]
         del self.accounts[asset.client_id].assets[asset_id]
@@ -296,6 +312,7 @@ class Store:
             del self.points[point.id]
 
     def remove_point(self, point_id: str) -> None:
+        """Remove a sensor point from its asset."""
         point = self.point(point_id)
         del self.points[point_id]
         self.assets[point.asset_id].points.remove(point)

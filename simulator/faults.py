@@ -43,6 +43,8 @@ KINDS = (
 
 @dataclass(slots=True)
 class Fault:
+    """How the next requests to a path fail: a status, a delay or a kind."""
+
     remaining: int
     status: int | None = None
     body: str | None = None
@@ -54,6 +56,7 @@ class Fault:
     until: float | None = None
 
     def status_response(self, status: int) -> web.Response:
+        """The injected answer: the body given (JSON if it parses) or a short text."""
         headers = {} if self.retry_after is None else {"Retry-After": self.retry_after}
         text = self.body if self.body is not None else f"{status}: injected fault"
         try:
@@ -68,10 +71,14 @@ class Fault:
 
 
 class FaultQueue:
+    """Faults waiting per path prefix, used in the order they were added."""
+
     def __init__(self) -> None:
+        """Start with no fault queued."""
         self._queues: dict[str, deque[Fault]] = {}
 
     def add(self, path: str, fault: Fault) -> None:
+        """Queue ``fault`` for requests whose path starts with ``path``."""
         if fault.remaining < 1:
             raise ValueError("count must be at least 1")
         if fault.kind is not None and fault.kind not in KINDS:
@@ -87,6 +94,7 @@ class FaultQueue:
         self._queues.setdefault(path, deque()).append(fault)
 
     def clear(self) -> None:
+        """Drop every queued fault."""
         self._queues.clear()
 
     def take(self, path: str, now: float) -> Fault | None:

@@ -169,10 +169,12 @@ def profile_for(asset_type: str, reading_type: str) -> Profile:
 
 
 def default_unit(profile: Profile, reading_type: str, temperature_unit: str) -> str:
+    """The unit a new point of this profile reports, the account's for temperature."""
     if profile.temperature:
         return temperature_unit
     return _UNITS.get(reading_type, "none")
 
 
 def sensor_model(reading_type: str) -> str:
+    """The model name of the sensor that measures this reading type."""
     return _MODELS.get(reading_type, "Z Sensor")

@@ -35,10 +35,12 @@ def _served_limit(point: SensorPoint, limit: float | None) -> float | None:
 
 
 def is_offline(point: SensorPoint) -> bool:
+    """Whether the point is offline now (its last offline span is open)."""
     return bool(point.offline) and point.offline[-1][1] == math.inf
 
 
 def set_offline(point: SensorPoint, offline: bool, now: float) -> None:
+    """Take the point offline or back online at ``now``; no change if it is already so."""
     if offline and not is_offline(point):
         point.offline.append([now, math.inf])
     elif not offline and is_offline(point):
@@ -95,6 +97,11 @@ def window(
 def status(
     point: SensorPoint, reading: Reading | None, interval: int, now: float
 ) -> str:
+    """The alarm state the listing reports: Offline, Alarm or Normal.
+
+    Offline while the point is offline or its newest reading is too old;
+    Alarm while that reading is outside the profile's limits.
+    """
     if (
         reading is None
         or is_offline(point)
@@ -110,6 +117,7 @@ def status(
 
 
 def battery_percent(sensor: Sensor, now: float) -> int:
+    """The battery level at ``now``, falling through its cycle week by week."""
     weeks = now / _WEEK + sensor.battery_phase
     return round(100 - weeks % _BATTERY_CYCLE_WEEKS)
 

@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.smartsense.const import DOMAIN
 from simulator import DELETE, Account, SimConfig, Simulator
-from simulator.server import LYING_PAGE_SIZE
+from simulator.api import LYING_PAGE_SIZE
 
 from .conftest import advance
 from .test_dynamic import GRACE_MINUTES

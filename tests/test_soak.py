@@ -58,7 +58,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.smartsense.api import SmartSenseError
-from custom_components.smartsense.api.client import DEFAULT_TIMEOUT, MAX_RETRY_AFTER
+from custom_components.smartsense.api.client import DEFAULT_TIMEOUT
+from custom_components.smartsense.api.rate_limit import MAX_RETRY_AFTER
 from custom_components.smartsense.const import DOMAIN
 from custom_components.smartsense.coordinator import SmartSenseCoordinator
 from custom_components.smartsense.data import SmartSenseData
@@ -67,8 +68,8 @@ from custom_components.smartsense.diagnostics import (
 )
 from custom_components.smartsense.removal import GRACE
 from simulator import DELETE, Simulator
+from simulator.api import LYING_PAGE_SIZE
 from simulator.faults import listed_under
-from simulator.server import LYING_PAGE_SIZE
 
 from .safety import DEMO_CLIENT_ID, LogGuard, exception_chain, exception_text
 

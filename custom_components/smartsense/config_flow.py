@@ -1,5 +1,8 @@
-"""Config flow: client credentials, the locations to bring in, reauthentication
-and reconfiguration; the options flow changes the locations."""
+"""Config flow: client credentials and the locations to bring in.
+
+Reauthentication and reconfiguration go through it too; the options flow
+changes the locations.
+"""
 
 from __future__ import annotations
 

@@ -100,8 +100,11 @@ class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
 
     @property
     def available(self) -> bool:
-        """Unavailable while polls fail, while the point is not listed, or (for
-        the point's own reading) while its newest reading is too old."""
+        """Whether the entity has a current value to show.
+
+        Unavailable while polls fail, while the point is not listed, or (for
+        the point's own reading) while its newest reading is too old.
+        """
         return (
             super().available
             and self.point is not None

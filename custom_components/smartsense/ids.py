@@ -1,5 +1,4 @@
-"""Unique ids and device identifiers of SmartSense, built and read in this one
-place.
+"""Unique ids and device identifiers of SmartSense, built and read here only.
 
 An entity of a sensor point is ``"{point id}:{key}"``, with SmartSense's own
 stable id (never a name). The account's own entities use the config entry id

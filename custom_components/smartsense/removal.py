@@ -1,5 +1,4 @@
-"""Removal of assets and sensor points SmartSense stopped listing, on sustained
-evidence only.
+"""Removal, on sustained evidence only, of what SmartSense stopped listing.
 
 An asset (a device) or a sensor point (its entities) is removed once every
 successful listing has left it out for ``GRACE``, measured in time and kept

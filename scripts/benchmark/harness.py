@@ -36,12 +36,14 @@ class SimulatorProcess:
     """``python -m simulator`` on a free loopback port, driven over /_sim/."""
 
     def __init__(self, sensor_points: int) -> None:
+        """Prepare a simulator with ``sensor_points`` points; ``start`` runs it."""
         self.sensor_points = sensor_points
         self.url = ""
         self._process: subprocess.Popen[str] | None = None
         self._session: aiohttp.ClientSession | None = None
 
     def start(self) -> None:
+        """Start the simulator and wait until it prints its URL."""
         self._process = subprocess.Popen(  # noqa: S603
             [
                 sys.executable,
@@ -69,6 +71,7 @@ class SimulatorProcess:
         raise RuntimeError("the simulator did not start")
 
     def stop(self) -> None:
+        """Terminate the simulator."""
         if self._process is not None:
             self._process.terminate()
             self._process.wait(timeout=10)
@@ -84,16 +87,20 @@ class SimulatorProcess:
             return await response.json()
 
     async def advance(self, seconds: float) -> None:
+        """Move the simulator's clock forward by ``seconds``."""
         await self._call("POST", "/advance", {"seconds": seconds})
 
     async def request_counts(self) -> dict[str, int]:
+        """Requests served per route since the last reset."""
         counts: dict[str, int] = await self._call("GET", "/requests")
         return counts
 
     async def reset_counts(self) -> None:
+        """Zero the simulator's request counts."""
         await self._call("DELETE", "/requests")
 
     async def close(self) -> None:
+        """Close the session of the /_sim/ calls."""
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -127,6 +134,7 @@ async def home_assistant(config_dir: str) -> AsyncIterator[HomeAssistant]:
 
 
 def config_entry(url: str) -> MockConfigEntry:
+    """A config entry of the simulator's demo account at ``url``."""
     return MockConfigEntry(
         domain=DOMAIN,
         title="SmartSense",
@@ -140,11 +148,18 @@ def config_entry(url: str) -> MockConfigEntry:
 
 
 class Warnings(logging.Handler):
+    """Collects what is logged at warning level or above while a size runs.
+
+    The loader's notice about an untested custom integration is left out.
+    """
+
     def __init__(self) -> None:
+        """Collect nothing yet."""
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
+        """Keep the record's logger and message, cut to 240 characters."""
         if record.name == "homeassistant.loader":
             return  # "We found a custom integration smartsense which has not been tested"
         self.messages.append(f"{record.name}: {record.getMessage()}"[:240])

@@ -16,7 +16,7 @@ import aiohttp
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
 
 from custom_components.smartsense.api import SmartSenseClient, contract
-from custom_components.smartsense.api.client import AUTH_PATH, TOKEN_MARGIN
+from custom_components.smartsense.api.token import AUTH_PATH, TOKEN_MARGIN
 from custom_components.smartsense.backfill import Backfill
 from custom_components.smartsense.coordinator import SmartSenseCoordinator
 
@@ -36,9 +36,11 @@ class Clock:
     """Monotonic seconds that the benchmark moves forward."""
 
     def __init__(self) -> None:
+        """Start at the real monotonic time."""
         self.offset = 0.0
 
     def __call__(self) -> float:
+        """The monotonic time plus how far the benchmark moved it."""
         return time.monotonic() + self.offset
 
 
@@ -50,6 +52,7 @@ class Exchange:
     bodies: list[bytes] = field(default_factory=list)
 
     def clear(self) -> None:
+        """Forget what was seen so far."""
         self.requests.clear()
         self.bodies.clear()
 

@@ -25,6 +25,7 @@ class Block:
     where: str = ""
 
     def as_dict(self) -> dict[str, Any]:
+        """The block in milliseconds, as the report shows it."""
         return {
             "ms": round(self.seconds * 1000, 1),
             "gc_ms": round(self.gc_seconds * 1000, 1),
@@ -42,11 +43,13 @@ class LoopProbe:
     """
 
     def __init__(self) -> None:
+        """Start with nothing measured; ``installed`` starts measuring."""
         self._gc_total = 0.0
         self._gc_started = 0.0
         self.reset()
 
     def reset(self) -> None:
+        """Forget the blocks and GC pauses seen so far (GC time counts from here)."""
         self.longest = Block()
         self.longest_without_gc = Block()
         self.slow: list[Block] = []
@@ -63,6 +66,7 @@ class LoopProbe:
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
+        """Time every callback and GC pass while the context is open."""
         original = asyncio.Handle._run  # noqa: SLF001
         clock = time.perf_counter
 
@@ -98,6 +102,7 @@ class LoopProbe:
             self.slow.append(block)
 
     def snapshot(self) -> dict[str, Any]:
+        """The longest and the slow blocks and the GC time since the last reset."""
         slowest = sorted(self.slow, key=lambda block: -block.seconds)
         return {
             "longest": self.longest.as_dict(),
@@ -137,6 +142,7 @@ def memory(key: str) -> int:
 
 
 def reset_peak_rss() -> None:
+    """Reset the peak RSS of this process to its current RSS."""
     # Writing 5 to clear_refs resets VmHWM (the peak RSS) to the current RSS.
     Path("/proc/self/clear_refs").write_text("5")
 

@@ -35,7 +35,7 @@ from custom_components.smartsense.api import (
     Unit,
     contract,
 )
-from custom_components.smartsense.api.client import parse_retry_after
+from custom_components.smartsense.api.rate_limit import parse_retry_after
 from simulator import Simulator
 
 AUTH = "/auth/oauth"

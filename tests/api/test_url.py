@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from custom_components.smartsense.api import SmartSenseClient
-from custom_components.smartsense.api.client import parse_retry_after
+from custom_components.smartsense.api.rate_limit import parse_retry_after
 
 
 @pytest.mark.parametrize(

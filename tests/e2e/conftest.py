@@ -21,7 +21,7 @@ import subprocess
 
 import pytest
 
-from scripts.develop import SIM_PORT
+from scripts.development import SIM_PORT
 from tests.deprecations import fail_on_reports
 
 from .harness import (

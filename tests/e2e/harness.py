@@ -20,15 +20,13 @@ from typing import Any
 
 import aiohttp
 
-from scripts.develop import (
-    OWNER_NAME,
-    OWNER_PASSWORD,
-    OWNER_USERNAME,
+from scripts.development.ha_config import (
     configuration_yaml,
     install_integration,
     seed_http,
     seed_onboarding,
 )
+from scripts.development.onboarding import OWNER_NAME, OWNER_PASSWORD, OWNER_USERNAME
 from tests.deprecations import reports_in_log
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -29,7 +29,7 @@ from playwright.async_api import (
 )
 import pytest
 
-from scripts.develop import OWNER_PASSWORD, OWNER_USERNAME
+from scripts.development.onboarding import OWNER_PASSWORD, OWNER_USERNAME
 
 from .harness import ROOT, HomeAssistantProcess, SimulatorProcess
 

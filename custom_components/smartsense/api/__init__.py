@@ -3,7 +3,7 @@
 Nothing in this package knows of Home Assistant.
 """
 
-from .client import DEFAULT_BASE_URL, SmartSenseClient, SmartSenseListingError
+from .client import DEFAULT_BASE_URL, SmartSenseClient
 from .contract import (
     Asset,
     AssetPage,
@@ -23,6 +23,7 @@ from .errors import (
     SmartSenseRateLimitError,
     SmartSenseResponseError,
 )
+from .listing import SmartSenseListingError
 
 __all__ = [
     "DEFAULT_BASE_URL",

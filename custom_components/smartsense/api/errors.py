@@ -20,6 +20,7 @@ class SmartSenseAccessRefusedError(SmartSenseError):
     """
 
     def __init__(self, message: str, refused_for: float = 0.0) -> None:
+        """Carry the message and how long data has been refused."""
         super().__init__(message)
         self.refused_for = refused_for
 
@@ -32,6 +33,7 @@ class SmartSenseRateLimitError(SmartSenseError):
     """SmartSense answered 429; ``retry_after`` is the wait in seconds, if given."""
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
+        """Carry the message and the wait SmartSense asked for."""
         super().__init__(message)
         self.retry_after = retry_after
 

@@ -1,0 +1,102 @@
+"""Reading the whole asset listing page by page, and judging its paging."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+import logging
+
+from .contract import Asset, AssetPage
+from .errors import SmartSenseResponseError
+
+_LOGGER = logging.getLogger(__name__)
+
+# Walks restarted because the listing changed under the client, before giving up.
+LISTING_RESTARTS = 2
+
+
+class SmartSenseListingError(SmartSenseResponseError):
+    """The asset listing's paging contradicted itself.
+
+    ``assets`` holds every asset read before (and including) the contradiction:
+    usable as current values, but maybe not all the assets SmartSense has.
+    """
+
+    def __init__(self, message: str, assets: list[Asset]) -> None:
+        """Carry the message and the assets read."""
+        super().__init__(message)
+        self.assets = assets
+
+
+class _ListingChanged(Exception):
+    """The asset listing changed between two pages of one walk."""
+
+
+async def read_listing(get_page: Callable[[int], Awaitable[AssetPage]]) -> list[Asset]:
+    """Read every asset with ``get_page`` (page number to page), across all pages.
+
+    A listing that changes while it is read is read again, up to
+    ``LISTING_RESTARTS`` times; then ``SmartSenseResponseError``.
+    """
+    for _ in range(LISTING_RESTARTS):
+        try:
+            return await _walk(get_page)
+        except _ListingChanged:
+            _LOGGER.debug("Asset listing changed while paging; reading it again")
+    try:
+        return await _walk(get_page)
+    except _ListingChanged:
+        raise SmartSenseResponseError(
+            "the asset listing kept changing while it was read"
+        ) from None
+
+
+async def _walk(get_page: Callable[[int], Awaitable[AssetPage]]) -> list[Asset]:
+    """Read the listing page by page; judge whether its paging holds together.
+
+    A ``totalCount`` that changes between pages, or pages that run out
+    before it, mean the listing changed while it was read: ``_ListingChanged``
+    (the caller reads it again). A page shorter than its ``pageSize`` does
+    not end the walk by itself (a server may cap the page size silently).
+    These contradict themselves and raise ``SmartSenseListingError`` with
+    every asset read, none twice: an answer for another page than the one
+    asked for, a page that repeats assets already read, and pages that run
+    past ``totalCount``. When the assets read reach ``totalCount`` on a
+    full page, the next page is read too, to catch a ``totalCount`` that
+    counted only the first page; after that contradiction the walk goes on
+    while pages are full, so that every asset is read all the same.
+    """
+    assets: list[Asset] = []
+    seen: set[str] = set()
+    received = 0
+    total: int | None = None
+    contradiction: str | None = None
+    page_number = 1
+    while True:
+        page = await get_page(page_number)
+        if page.page != page_number:
+            contradiction = f"asked for page {page_number}, got page {page.page}"
+        elif any(asset.id in seen for asset in page.assets):
+            contradiction = f"page {page_number} repeats assets"
+        elif contradiction is None:
+            if total is not None and page.total_count != total:
+                raise _ListingChanged
+            total = page.total_count
+            if page.received == 0 and received < total:
+                raise _ListingChanged
+        new = [asset for asset in page.assets if asset.id not in seen]
+        seen.update(asset.id for asset in new)
+        assets.extend(new)
+        received += page.received
+        if page.page != page_number or len(new) < len(page.assets):
+            break
+        if total is not None and received > total and contradiction is None:
+            contradiction = f"page {page_number} runs past totalCount {total}"
+        full = page.received >= page.page_size > 0
+        if page.received == 0 or (
+            not full and (contradiction is not None or received >= (total or 0))
+        ):
+            break
+        page_number += 1
+    if contradiction is not None:
+        raise SmartSenseListingError(contradiction, assets)
+    return assets

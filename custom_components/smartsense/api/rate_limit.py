@@ -1,0 +1,86 @@
+"""Honouring SmartSense's 429 answers: the Retry-After header and the wait it sets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+import logging
+import math
+
+from .errors import SmartSenseRateLimitError
+
+_LOGGER = logging.getLogger(__name__)
+
+# A longer Retry-After is not believed: no wait outlasts an hour, a few polls.
+MAX_RETRY_AFTER = 3600.0
+# The kind of request whose 429 pauses only its own kind (history, never urgent).
+READINGS = "readings"
+_ALL = "all"
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date)."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except TypeError, ValueError:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if not math.isfinite(seconds):
+        return None
+    return max(seconds, 0.0)
+
+
+class RetryAfterGate:
+    """Holds requests back until the wait of SmartSense's last 429 has passed.
+
+    A 429 on readings pauses only readings, so that the asset listing keeps
+    live values current; a 429 on anything else pauses every request.
+    """
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        """Measure waits on ``clock`` (monotonic seconds)."""
+        self._clock = clock
+        # Monotonic time before which no request of a kind (or _ALL) may go out.
+        self._not_before: dict[str, float] = {}
+        self._capped = False
+
+    def check(self, kind: str) -> None:
+        """Raise ``SmartSenseRateLimitError`` while a request of ``kind`` must wait."""
+        wait = (
+            max(self._not_before.get(_ALL, 0.0), self._not_before.get(kind, 0.0))
+            - self._clock()
+        )
+        if wait > 0:
+            raise SmartSenseRateLimitError(
+                "waiting for SmartSense's Retry-After to pass", wait
+            )
+
+    def hold(self, kind: str, err: SmartSenseRateLimitError) -> None:
+        """Start the wait a 429 on ``kind`` asked for; cap it in ``err`` too."""
+        if not err.retry_after:
+            return
+        err.retry_after = self._cap(err.retry_after)
+        scope = kind if kind == READINGS else _ALL
+        self._not_before[scope] = self._clock() + err.retry_after
+
+    def _cap(self, seconds: float) -> float:
+        if seconds <= MAX_RETRY_AFTER:
+            return seconds
+        if not self._capped:
+            self._capped = True
+            _LOGGER.warning(
+                "SmartSense asked to wait %.0f seconds before the next request;"
+                " waiting %.0f seconds instead (logged once)",
+                seconds,
+                MAX_RETRY_AFTER,
+            )
+        return MAX_RETRY_AFTER

@@ -1,0 +1,118 @@
+"""One HTTP request to SmartSense: a safe base URL, a JSON body, typed errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import ipaddress
+from typing import Any
+
+import aiohttp
+from yarl import URL
+
+from .errors import (
+    SmartSenseConnectionError,
+    SmartSenseRateLimitError,
+    SmartSenseResponseError,
+)
+from .rate_limit import RetryAfterGate, parse_retry_after
+from .token import oauth_error
+
+
+class Refused(Exception):
+    """The server refused the request's credentials; the caller decides."""
+
+    def __init__(self, status: int, error: str | None) -> None:
+        """Carry the status and the OAuth2 error code of a 400, if any."""
+        super().__init__(status)
+        self.status = status
+        self.error = error
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(base_url: str) -> URL:
+    """The API URL; ``ValueError`` unless https, or plain http to a loopback host."""
+    url = URL(base_url)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError("the API URL must be an http(s) URL with a host")
+    if url.scheme == "http" and not _is_loopback(url.host):
+        raise ValueError("plain http is only allowed to a loopback host")
+    return url
+
+
+class Transport:
+    """Sends requests to one SmartSense base URL through a shared session."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: URL,
+        timeout: aiohttp.ClientTimeout,
+        gate: RetryAfterGate,
+    ) -> None:
+        """Send through ``session`` with ``timeout``; ``gate`` holds 429 waits."""
+        self._session = session
+        self._base_url = base_url
+        self._timeout = timeout
+        self._gate = gate
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        kind: str,
+        *,
+        refused: tuple[int, ...],
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> bytes:
+        """Send one request and read its JSON body; map every failure to an error.
+
+        Raises ``Refused`` for a status in ``refused``, for the caller to judge.
+        No request is sent before a ``Retry-After`` SmartSense gave has passed
+        (``kind`` names what is asked for; see ``RetryAfterGate``).
+        """
+        self._gate.check(kind)
+        try:
+            async with self._session.request(
+                method,
+                self._base_url.with_path(path),
+                timeout=self._timeout,
+                headers={"Accept": "application/json", **(headers or {})},
+                **kwargs,
+            ) as response:
+                if response.status in refused:
+                    raise Refused(response.status, await oauth_error(response))
+                return await _body(response, path)
+        except SmartSenseRateLimitError as err:
+            self._gate.hold(kind, err)
+            raise
+        except TimeoutError:
+            raise SmartSenseConnectionError(f"{path} timed out") from None
+        except aiohttp.ClientError as err:
+            raise SmartSenseConnectionError(
+                f"cannot reach SmartSense on {path} ({type(err).__name__})"
+            ) from None
+
+
+async def _body(response: aiohttp.ClientResponse, path: str) -> bytes:
+    status = response.status
+    if status == 429:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        raise SmartSenseRateLimitError(
+            f"SmartSense is rate limiting {path}", retry_after
+        )
+    if status >= 500:
+        raise SmartSenseConnectionError(f"SmartSense answered {status} on {path}")
+    if status != 200:
+        raise SmartSenseResponseError(f"SmartSense answered {status} on {path}")
+    if response.content_type != "application/json":
+        raise SmartSenseResponseError(f"{path} did not answer JSON")
+    return await response.read()
