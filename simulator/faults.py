@@ -97,6 +97,15 @@ class FaultQueue:
         """Drop every queued fault."""
         self._queues.clear()
 
+    def pending(self) -> int:
+        """Uses left of the counted faults queued (timed ones not included)."""
+        return sum(
+            fault.remaining
+            for queue in self._queues.values()
+            for fault in queue
+            if fault.until is None
+        )
+
     def take(self, path: str, now: float) -> Fault | None:
         """Consume one use of the next fault queued for the longest matching prefix."""
         for queue in self._queues.values():

@@ -148,6 +148,10 @@ class Simulator:
             path, Fault(count, status, body, retry_after, delay, kind, until)
         )
 
+    def pending_faults(self) -> int:
+        """Uses left of the faults queued with a count."""
+        return self._faults.pending()
+
     def clear_faults(self) -> None:
         """Drop every queued fault."""
         self._faults.clear()
@@ -227,6 +231,12 @@ class Simulator:
     def patch_sensor_point(self, sensor_point_id: str, **raw: object) -> None:
         """Override fields of the point's JSON; a value of DELETE removes the field."""
         self._store.point(sensor_point_id).patch.update(raw)
+
+    def unpatch_sensor_point(self, sensor_point_id: str, *fields: str) -> None:
+        """Drop overrides of the point's JSON: its fields are computed again."""
+        patch = self._store.point(sensor_point_id).patch
+        for name in fields:
+            patch.pop(name, None)
 
     def push_reading(
         self, sensor_point_id: str, value: float, at: datetime | None = None

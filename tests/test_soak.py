@@ -266,11 +266,7 @@ class Soak:
 
     def pending_faults(self) -> int:
         """Uses left of the faults queued in the simulator."""
-        return sum(
-            fault.remaining
-            for queue in self.sim._faults._queues.values()
-            for fault in queue
-        )
+        return self.sim.pending_faults()
 
     def entities(self) -> dict[tuple[str, str], str]:
         """(domain, unique id) -> entity id of every entity of the entry."""
@@ -523,7 +519,7 @@ class Soak:
     def _restore_status(self, point: str) -> None:
         if point in self.sim.sensor_point_ids():
             # Back to the status the simulator computes.
-            self.sim._store.point(point).patch.pop("status", None)
+            self.sim.unpatch_sensor_point(point, "status")
         self.unknown_status.discard(point)
 
     def _restore_type(self, point: str) -> None:
