@@ -5,7 +5,7 @@ Every flow validates against the simulator over real HTTP on loopback.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 import logging
 from typing import Any
 from unittest.mock import patch
@@ -434,26 +434,6 @@ async def test_reauth_invalid_secret_then_recovery(
     assert loaded_entry.state is ConfigEntryState.LOADED
 
 
-async def test_reauth_rate_limited_then_recovery(
-    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
-) -> None:
-    """The reauth form shows the wait SmartSense asked for."""
-    simulator.add_fault(AUTH, status=429, retry_after="120")
-    result = await loaded_entry.start_reauth_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_CLIENT_SECRET: "demo-secret"}
-    )
-    assert result["errors"] == {"base": "rate_limited"}
-    assert result["description_placeholders"] is not None
-    assert result["description_placeholders"]["retry_after"] == "120"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_CLIENT_SECRET: "demo-secret"}
-    )
-    await hass.async_block_till_done()
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reauth_successful"
-
-
 # -- reconfigure ------------------------------------------------------------
 
 
@@ -527,26 +507,6 @@ async def test_reconfigure_errors_then_recovery(
     assert loaded_entry.state is ConfigEntryState.LOADED
 
 
-async def test_reconfigure_rate_limited_then_recovery(
-    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
-) -> None:
-    """The reconfigure form shows the wait SmartSense asked for."""
-    simulator.add_fault(ASSETS, status=429, retry_after="120")
-    result = await loaded_entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _credentials(simulator)
-    )
-    assert result["errors"] == {"base": "rate_limited"}
-    assert result["description_placeholders"] is not None
-    assert result["description_placeholders"]["retry_after"] == "120"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _credentials(simulator)
-    )
-    await hass.async_block_till_done()
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
-
-
 async def test_reconfigure_other_client_aborts(
     hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
 ) -> None:
@@ -560,6 +520,52 @@ async def test_reconfigure_other_client_aborts(
     assert result["reason"] == "wrong_account"
     assert loaded_entry.data == _credentials(simulator)
     assert not simulator.request_counts
+
+
+# -- reauth and reconfigure ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "path", "fields", "reason"),
+    [
+        (
+            MockConfigEntry.start_reauth_flow,
+            AUTH,
+            {CONF_CLIENT_SECRET},
+            "reauth_successful",
+        ),
+        (
+            MockConfigEntry.start_reconfigure_flow,
+            ASSETS,
+            {CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL},
+            "reconfigure_successful",
+        ),
+    ],
+    ids=["reauth", "reconfigure"],
+)
+async def test_rate_limited_then_recovery(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    start: Callable[[MockConfigEntry, HomeAssistant], Awaitable[ConfigFlowResult]],
+    path: str,
+    fields: set[str],
+    reason: str,
+) -> None:
+    """The form shows the wait SmartSense asked for; the next try succeeds."""
+    typed = {
+        key: value for key, value in _credentials(simulator).items() if key in fields
+    }
+    simulator.add_fault(path, status=429, retry_after="120")
+    result = await start(loaded_entry, hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], typed)
+    assert result["errors"] == {"base": "rate_limited"}
+    assert result["description_placeholders"] is not None
+    assert result["description_placeholders"]["retry_after"] == "120"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], typed)
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == reason
 
 
 # -- polling ----------------------------------------------------------------

@@ -17,33 +17,26 @@ from simulator import Simulator
 from .conftest import FakeClock
 
 
+@pytest.mark.parametrize(
+    ("days", "requests"),
+    # A window over 7 days is split into several requests.
+    [(1, 1), (10, 2)],
+    ids=["one_day", "ten_days"],
+)
 async def test_readings_match_the_simulator(
-    client: SmartSenseClient, simulator: Simulator
+    client: SmartSenseClient, simulator: Simulator, days: int, requests: int
 ) -> None:
-    """A day of readings arrives ascending, as the simulator delivered them."""
+    """The window's readings arrive ascending, as the simulator delivered them."""
     point_id = simulator.sensor_point_ids()[0]
     end = simulator.now()
-    start = end - timedelta(days=1)
+    start = end - timedelta(days=days)
     readings = await client.async_get_readings(point_id, start, end)
+    assert simulator.request_counts["/sensorpoints/{id}/readings"] == requests
     assert [(r.timestamp, r.value) for r in readings] == simulator.readings(
         point_id, start, end
     )
-    assert len(readings) > 80
+    assert len(readings) > 80 * days
     assert readings == sorted(readings, key=lambda r: r.timestamp)
-
-
-async def test_long_window_is_split(
-    client: SmartSenseClient, simulator: Simulator
-) -> None:
-    """A window over 7 days takes several requests and loses nothing."""
-    point_id = simulator.sensor_point_ids()[0]
-    end = simulator.now()
-    start = end - timedelta(days=10)
-    readings = await client.async_get_readings(point_id, start, end)
-    assert simulator.request_counts["/sensorpoints/{id}/readings"] == 2
-    assert [(r.timestamp, r.value) for r in readings] == simulator.readings(
-        point_id, start, end
-    )
 
 
 async def test_any_time_zone_is_accepted(
