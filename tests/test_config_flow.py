@@ -92,6 +92,19 @@ async def _start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
     return result
 
 
+async def _refused_user_input(
+    hass: HomeAssistant, user_input: dict[str, Any], errors: dict[str, str]
+) -> ConfigFlowResult:
+    """Submit the user form; it comes back with these errors."""
+    result = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    return result
+
+
 async def through_locations(
     hass: HomeAssistant, result: ConfigFlowResult
 ) -> ConfigFlowResult:
@@ -197,12 +210,9 @@ async def test_user_invalid_auth(
     hass: HomeAssistant, simulator: Simulator, client_id: str, secret: str
 ) -> None:
     """Refused credentials say so, and corrected ones are accepted."""
-    result = await _start_user_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _user_input(simulator.url, client_id, secret)
+    result = await _refused_user_input(
+        hass, _user_input(simulator.url, client_id, secret), {"base": "invalid_auth"}
     )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "invalid_auth"}
     # What the user typed stays in the form.
     assert _suggested(result, CONF_CLIENT_ID) == client_id
     assert _suggested(result, CONF_URL, SECTION_ADVANCED) == simulator.url
@@ -212,12 +222,9 @@ async def test_user_invalid_auth(
 async def test_user_access_refused(hass: HomeAssistant, simulator: Simulator) -> None:
     """Credentials that get tokens but no data say so; once allowed, they work."""
     simulator.refuse_data()
-    result = await _start_user_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _user_input(simulator.url)
+    result = await _refused_user_input(
+        hass, _user_input(simulator.url), {"base": "access_refused"}
     )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "access_refused"}
     simulator.refuse_data(refused=False)
     await _finish_user_flow(hass, result, simulator)
 
@@ -249,12 +256,9 @@ async def test_user_cannot_connect(
 ) -> None:
     """An outage or an unusable answer is cannot_connect; a retry succeeds."""
     simulator.add_fault(path, **fault)
-    result = await _start_user_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _user_input(simulator.url)
+    result = await _refused_user_input(
+        hass, _user_input(simulator.url), {"base": "cannot_connect"}
     )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "cannot_connect"}
     await _finish_user_flow(hass, result, simulator)
 
 
@@ -262,12 +266,9 @@ async def test_user_cannot_connect_to_closed_port(
     hass: HomeAssistant, simulator: Simulator, stopped_url: str
 ) -> None:
     """A URL where nothing listens is cannot_connect; the right URL succeeds."""
-    result = await _start_user_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _user_input(stopped_url)
+    result = await _refused_user_input(
+        hass, _user_input(stopped_url), {"base": "cannot_connect"}
     )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "cannot_connect"}
     assert _suggested(result, CONF_URL, SECTION_ADVANCED) == stopped_url
     await _finish_user_flow(hass, result, simulator)
 
@@ -285,12 +286,9 @@ async def test_user_rate_limited(
 ) -> None:
     """A 429 tells the user how long to wait; a later try succeeds."""
     simulator.add_fault(AUTH, status=429, retry_after=retry_after)
-    result = await _start_user_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _user_input(simulator.url)
+    result = await _refused_user_input(
+        hass, _user_input(simulator.url), {"base": "rate_limited"}
     )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "rate_limited"}
     assert result["description_placeholders"] is not None
     assert result["description_placeholders"]["retry_after"] == shown
     await _finish_user_flow(hass, result, simulator)
@@ -305,12 +303,9 @@ async def test_user_invalid_url(
     hass: HomeAssistant, simulator: Simulator, url: str
 ) -> None:
     """An unsafe or unusable URL is flagged at its section, before any request."""
-    result = await _start_user_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _user_input(url)
+    result = await _refused_user_input(
+        hass, _user_input(url), {SECTION_ADVANCED: "invalid_url"}
     )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {SECTION_ADVANCED: "invalid_url"}
     assert _suggested(result, CONF_URL, SECTION_ADVANCED) == url
     assert not simulator.request_counts
     await _finish_user_flow(hass, result, simulator)
