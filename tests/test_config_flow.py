@@ -432,6 +432,21 @@ async def test_reauth_invalid_secret_then_recovery(
 # -- reconfigure ------------------------------------------------------------
 
 
+async def _reconfigured(
+    hass: HomeAssistant,
+    result: ConfigFlowResult,
+    entry: MockConfigEntry,
+    data: dict[str, str],
+) -> None:
+    """Submit the reconfigure form: the entry is saved with it and reloaded."""
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], data)
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data == data
+    assert entry.state is ConfigEntryState.LOADED
+
+
 async def test_reconfigure_secret_and_url(
     hass: HomeAssistant,
     simulator: Simulator,
@@ -449,14 +464,9 @@ async def test_reconfigure_secret_and_url(
     assert _suggested(result, CONF_CLIENT_SECRET) is None  # never echoed back
 
     other_simulator.rotate_secret("demo", "new-secret")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _credentials(other_simulator, secret="new-secret")
+    await _reconfigured(
+        hass, result, loaded_entry, _credentials(other_simulator, secret="new-secret")
     )
-    await hass.async_block_till_done()
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
-    assert loaded_entry.data == _credentials(other_simulator, secret="new-secret")
-    assert loaded_entry.state is ConfigEntryState.LOADED
     assert loaded_entry.runtime_data.coordinator is not old_coordinator
     # The check and the reloaded entry both went to the new address.
     assert other_simulator.request_counts[AUTH] == 2
@@ -492,14 +502,9 @@ async def test_reconfigure_errors_then_recovery(
     assert loaded_entry.data == _credentials(simulator)
 
     simulator.rotate_secret("demo", "new-secret")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _credentials(simulator, secret="new-secret")
+    await _reconfigured(
+        hass, result, loaded_entry, _credentials(simulator, secret="new-secret")
     )
-    await hass.async_block_till_done()
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
-    assert loaded_entry.data == _credentials(simulator, secret="new-secret")
-    assert loaded_entry.state is ConfigEntryState.LOADED
 
 
 async def test_reconfigure_other_client_aborts(

@@ -258,23 +258,21 @@ async def test_no_request_before_retry_after(
     assert simulator.request_counts["/assets"] == 2
 
 
-@pytest.mark.parametrize("status", [500, 502, 503])
-async def test_server_errors(
-    client: SmartSenseClient, simulator: Simulator, status: int
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        # The service is out, not the data bad.
+        *((status, SmartSenseConnectionError) for status in (500, 502, 503)),
+        # 403 aside (access refused).
+        *((status, SmartSenseResponseError) for status in (404, 410, 422)),
+    ],
+)
+async def test_http_errors(
+    client: SmartSenseClient, simulator: Simulator, status: int, error: type[Exception]
 ) -> None:
-    """5xx answers are connection errors (the service is out, not the data bad)."""
-    simulator.add_fault("/assets", status=status, body="maintenance")
-    with pytest.raises(SmartSenseConnectionError, match=str(status)):
-        await client.async_get_asset_page()
-
-
-@pytest.mark.parametrize("status", [404, 410, 422])
-async def test_client_errors(
-    client: SmartSenseClient, simulator: Simulator, status: int
-) -> None:
-    """Other 4xx answers (403 aside: access refused) are response errors."""
+    """5xx answers are connection errors; other 4xx answers are response errors."""
     simulator.add_fault("/assets", status=status, body="no")
-    with pytest.raises(SmartSenseResponseError, match=str(status)):
+    with pytest.raises(error, match=str(status)):
         await client.async_get_asset_page()
 
 
