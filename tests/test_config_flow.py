@@ -577,11 +577,11 @@ async def test_options_hold_no_interval_and_polling_is_fixed(
     config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Polling is not user-configurable: the options are the locations only,
-    and the entry polls once per 15 minutes.
+    """Polling is not user-configurable: the options are the locations only.
 
-    An entry saved with the old polling-interval option polls every 15 minutes
-    all the same (the stored option is ignored), and saving the options drops it.
+    The entry polls once per 15 minutes. An entry saved with the old
+    polling-interval option polls every 15 minutes all the same (the stored
+    option is ignored), and saving the options drops it.
     """
     config_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(

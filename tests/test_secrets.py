@@ -1,6 +1,9 @@
-"""Secrets that never leak: not in states, forms, translations, diagnostics,
-exceptions, nor over plain http or a redirect. (Log records of every test are
-checked by the suite-wide guard in tests/safety.py.)"""
+"""Secrets that never leak.
+
+Not in states, forms, translations, diagnostics, exceptions, nor over plain
+http or a redirect. (Log records of every test are checked by the suite-wide
+guard in tests/safety.py.)
+"""
 
 from __future__ import annotations
 
@@ -189,8 +192,10 @@ async def test_no_secret_in_diagnostics_or_errors_after_rotation(
     simulator: Simulator,
     log_guard: LogGuard,
 ) -> None:
-    """Rotation, a failed poll, reauth with the new secret: diagnostics and
-    every error on the way show neither secret nor any token."""
+    """Rotation, a failed poll, reauth: no secret or token shows on the way.
+
+    Neither diagnostics nor any error shows the old or new secret or a token.
+    """
     log_guard.secrets.add_credentials(DEMO_CLIENT_ID, NEW_SECRET)
     simulator.rotate_secret(DEMO_CLIENT_ID, NEW_SECRET)
     await advance(hass, freezer)

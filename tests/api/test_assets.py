@@ -418,8 +418,11 @@ async def test_unknown_enum_values_are_kept(
 async def test_values_json_lacks_lose_only_their_part(
     client: SmartSenseClient, simulator: Simulator
 ) -> None:
-    """NaN and Infinity (not JSON, but written by some encoders) lose only the
-    reading or sensor that holds them; times with an offset arrive in UTC."""
+    """NaN and Infinity lose only the reading or sensor that holds them.
+
+    They are not JSON, but some encoders write them. Times with an offset
+    arrive in UTC.
+    """
     reading = {"timestamp": "2026-11-28T03:45:00+02:00", "value": 1}
     nan_reading = {**reading, "value": math.nan}
     air = {"sensor": {"batteryPercent": math.inf}, "lastReading": nan_reading}

@@ -23,7 +23,7 @@ from custom_components.smartsense.api.client import parse_retry_after
     ],
 )
 async def test_accepted_urls(session: aiohttp.ClientSession, url: str) -> None:
-    """https to any host, and http to loopback hosts, are accepted."""
+    """Accepted: https to any host, and http to loopback hosts."""
     SmartSenseClient(session, "id", "secret", base_url=url)
 
 
