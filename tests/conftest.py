@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 import logging
 from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry, ConfigEntryState
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -176,6 +177,65 @@ async def push_then_poll(
     await advance(hass, freezer, minutes=14)
     simulator.push_reading(point_id, value)
     await advance(hass, freezer, minutes=1.5)
+
+
+def asset_devices(hass: HomeAssistant, entry: ConfigEntry) -> set[str]:
+    """The asset ids of the entry's devices (not the account's own device)."""
+    return {
+        asset_id
+        for device in dr.async_entries_for_config_entry(
+            dr.async_get(hass), entry.entry_id
+        )
+        for domain, asset_id in device.identifiers
+        if domain == DOMAIN and asset_id != entry.entry_id
+    }
+
+
+@dataclass
+class Integration:
+    """A config entry bound to the simulator, and the clock that drives both."""
+
+    hass: HomeAssistant
+    freezer: FrozenDateTimeFactory
+    simulator: Simulator
+    entry: MockConfigEntry
+
+    async def advance(self, minutes: float = 15) -> None:
+        """Let simulated time pass, polls included."""
+        await advance(self.hass, self.freezer, minutes)
+
+    async def push_then_poll(self, point_id: str, value: float) -> None:
+        """Deliver a reading just before the next poll, then let that poll run."""
+        await push_then_poll(self.hass, self.freezer, self.simulator, point_id, value)
+
+    def point_of(self, asset_type: str, reading_type: str) -> str:
+        """The id of the first sensor point of a kind."""
+        return point_of(self.entry, asset_type, reading_type)
+
+    def entity_id(self, platform: str, point_id: str, key: str) -> str:
+        """The entity id of one aspect (``key``) of a sensor point."""
+        return entity_id(self.hass, platform, point_id, key)
+
+    def state(self, platform: str, point_id: str, key: str) -> str:
+        """The state shown for one aspect (``key``) of a sensor point."""
+        state = self.hass.states.get(self.entity_id(platform, point_id, key))
+        assert state is not None
+        return state.state
+
+    def devices(self) -> set[str]:
+        """The asset ids of the entry's devices."""
+        return asset_devices(self.hass, self.entry)
+
+
+@pytest.fixture
+def integration(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+) -> Integration:
+    """The loaded entry, with the simulator and the clock."""
+    return Integration(hass, freezer, simulator, loaded_entry)
 
 
 @pytest.fixture

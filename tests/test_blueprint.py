@@ -169,8 +169,11 @@ async def test_excursion_runs_the_actions_after_the_duration(
     limit: dict[str, float],
     excursion: float,
 ) -> None:
-    """One limit left empty: the other alone alerts, once the reading has
-    stayed beyond it for the duration; a reading in range never does."""
+    """One limit left empty: the other alone alerts.
+
+    It alerts once the reading has stayed beyond it for the duration; a
+    reading in range never does.
+    """
     w = await watch(10, **limit, **ACTIONS_INPUT)
 
     await push_then_poll(hass, freezer, simulator, w.point_id, -4.0)
@@ -196,8 +199,10 @@ async def test_failed_polls_run_the_actions_only_when_long_enough(
     simulator: Simulator,
     watch: StartWatch,
 ) -> None:
-    """SmartSense unreachable for one poll is shorter than the duration; for
-    three polls it is an outage that alerts."""
+    """SmartSense unreachable for three polls is an outage that alerts.
+
+    Unreachable for one poll is shorter than the duration: no alert.
+    """
     w = await watch(20, **LIMITS, **ACTIONS_INPUT)
 
     simulator.add_fault("/assets", status=503)
@@ -226,8 +231,10 @@ async def test_silent_sensor_runs_the_actions(
     simulator: Simulator,
     watch: StartWatch,
 ) -> None:
-    """A sensor that stops reporting turns unavailable (its reading grows too
-    old) while SmartSense answers; that too alerts after the duration."""
+    """A sensor that stops reporting alerts after the duration.
+
+    It turns unavailable (its reading grows too old) while SmartSense answers.
+    """
     w = await watch(10, **LIMITS, **ACTIONS_INPUT)
 
     simulator.set_offline(w.point_id)
@@ -249,8 +256,10 @@ async def test_default_action_notifies_in_home_assistant(
     simulator: Simulator,
     watch: StartWatch,
 ) -> None:
-    """Without actions of the user's, a notification names the sensor and its
-    reading in the unit Home Assistant shows."""
+    """Without actions of the user's, a notification names sensor and reading.
+
+    The reading is in the unit Home Assistant shows.
+    """
     w = await watch(10, **LIMITS)
 
     await push_then_poll(hass, freezer, simulator, w.point_id, 20.0)

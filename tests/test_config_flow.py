@@ -5,7 +5,7 @@ Every flow validates against the simulator over real HTTP on loopback.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 import logging
 from typing import Any
 from unittest.mock import patch
@@ -89,6 +89,19 @@ async def _start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
     assert result["errors"] == {}
+    return result
+
+
+async def _refused_user_input(
+    hass: HomeAssistant, user_input: dict[str, Any], errors: dict[str, str]
+) -> ConfigFlowResult:
+    """Submit the user form; it comes back with these errors."""
+    result = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
     return result
 
 
@@ -197,12 +210,9 @@ async def test_user_invalid_auth(
     hass: HomeAssistant, simulator: Simulator, client_id: str, secret: str
 ) -> None:
     """Refused credentials say so, and corrected ones are accepted."""
-    result = await _start_user_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _user_input(simulator.url, client_id, secret)
+    result = await _refused_user_input(
+        hass, _user_input(simulator.url, client_id, secret), {"base": "invalid_auth"}
     )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "invalid_auth"}
     # What the user typed stays in the form.
     assert _suggested(result, CONF_CLIENT_ID) == client_id
     assert _suggested(result, CONF_URL, SECTION_ADVANCED) == simulator.url
@@ -212,12 +222,9 @@ async def test_user_invalid_auth(
 async def test_user_access_refused(hass: HomeAssistant, simulator: Simulator) -> None:
     """Credentials that get tokens but no data say so; once allowed, they work."""
     simulator.refuse_data()
-    result = await _start_user_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _user_input(simulator.url)
+    result = await _refused_user_input(
+        hass, _user_input(simulator.url), {"base": "access_refused"}
     )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "access_refused"}
     simulator.refuse_data(refused=False)
     await _finish_user_flow(hass, result, simulator)
 
@@ -249,12 +256,9 @@ async def test_user_cannot_connect(
 ) -> None:
     """An outage or an unusable answer is cannot_connect; a retry succeeds."""
     simulator.add_fault(path, **fault)
-    result = await _start_user_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _user_input(simulator.url)
+    result = await _refused_user_input(
+        hass, _user_input(simulator.url), {"base": "cannot_connect"}
     )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "cannot_connect"}
     await _finish_user_flow(hass, result, simulator)
 
 
@@ -262,12 +266,9 @@ async def test_user_cannot_connect_to_closed_port(
     hass: HomeAssistant, simulator: Simulator, stopped_url: str
 ) -> None:
     """A URL where nothing listens is cannot_connect; the right URL succeeds."""
-    result = await _start_user_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _user_input(stopped_url)
+    result = await _refused_user_input(
+        hass, _user_input(stopped_url), {"base": "cannot_connect"}
     )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "cannot_connect"}
     assert _suggested(result, CONF_URL, SECTION_ADVANCED) == stopped_url
     await _finish_user_flow(hass, result, simulator)
 
@@ -285,12 +286,9 @@ async def test_user_rate_limited(
 ) -> None:
     """A 429 tells the user how long to wait; a later try succeeds."""
     simulator.add_fault(AUTH, status=429, retry_after=retry_after)
-    result = await _start_user_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _user_input(simulator.url)
+    result = await _refused_user_input(
+        hass, _user_input(simulator.url), {"base": "rate_limited"}
     )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "rate_limited"}
     assert result["description_placeholders"] is not None
     assert result["description_placeholders"]["retry_after"] == shown
     await _finish_user_flow(hass, result, simulator)
@@ -305,12 +303,9 @@ async def test_user_invalid_url(
     hass: HomeAssistant, simulator: Simulator, url: str
 ) -> None:
     """An unsafe or unusable URL is flagged at its section, before any request."""
-    result = await _start_user_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _user_input(url)
+    result = await _refused_user_input(
+        hass, _user_input(url), {SECTION_ADVANCED: "invalid_url"}
     )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {SECTION_ADVANCED: "invalid_url"}
     assert _suggested(result, CONF_URL, SECTION_ADVANCED) == url
     assert not simulator.request_counts
     await _finish_user_flow(hass, result, simulator)
@@ -434,27 +429,22 @@ async def test_reauth_invalid_secret_then_recovery(
     assert loaded_entry.state is ConfigEntryState.LOADED
 
 
-async def test_reauth_rate_limited_then_recovery(
-    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
+# -- reconfigure ------------------------------------------------------------
+
+
+async def _reconfigured(
+    hass: HomeAssistant,
+    result: ConfigFlowResult,
+    entry: MockConfigEntry,
+    data: dict[str, str],
 ) -> None:
-    """The reauth form shows the wait SmartSense asked for."""
-    simulator.add_fault(AUTH, status=429, retry_after="120")
-    result = await loaded_entry.start_reauth_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_CLIENT_SECRET: "demo-secret"}
-    )
-    assert result["errors"] == {"base": "rate_limited"}
-    assert result["description_placeholders"] is not None
-    assert result["description_placeholders"]["retry_after"] == "120"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_CLIENT_SECRET: "demo-secret"}
-    )
+    """Submit the reconfigure form: the entry is saved with it and reloaded."""
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], data)
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reauth_successful"
-
-
-# -- reconfigure ------------------------------------------------------------
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data == data
+    assert entry.state is ConfigEntryState.LOADED
 
 
 async def test_reconfigure_secret_and_url(
@@ -474,14 +464,9 @@ async def test_reconfigure_secret_and_url(
     assert _suggested(result, CONF_CLIENT_SECRET) is None  # never echoed back
 
     other_simulator.rotate_secret("demo", "new-secret")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _credentials(other_simulator, secret="new-secret")
+    await _reconfigured(
+        hass, result, loaded_entry, _credentials(other_simulator, secret="new-secret")
     )
-    await hass.async_block_till_done()
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
-    assert loaded_entry.data == _credentials(other_simulator, secret="new-secret")
-    assert loaded_entry.state is ConfigEntryState.LOADED
     assert loaded_entry.runtime_data.coordinator is not old_coordinator
     # The check and the reloaded entry both went to the new address.
     assert other_simulator.request_counts[AUTH] == 2
@@ -517,34 +502,9 @@ async def test_reconfigure_errors_then_recovery(
     assert loaded_entry.data == _credentials(simulator)
 
     simulator.rotate_secret("demo", "new-secret")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _credentials(simulator, secret="new-secret")
+    await _reconfigured(
+        hass, result, loaded_entry, _credentials(simulator, secret="new-secret")
     )
-    await hass.async_block_till_done()
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
-    assert loaded_entry.data == _credentials(simulator, secret="new-secret")
-    assert loaded_entry.state is ConfigEntryState.LOADED
-
-
-async def test_reconfigure_rate_limited_then_recovery(
-    hass: HomeAssistant, simulator: Simulator, loaded_entry: MockConfigEntry
-) -> None:
-    """The reconfigure form shows the wait SmartSense asked for."""
-    simulator.add_fault(ASSETS, status=429, retry_after="120")
-    result = await loaded_entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _credentials(simulator)
-    )
-    assert result["errors"] == {"base": "rate_limited"}
-    assert result["description_placeholders"] is not None
-    assert result["description_placeholders"]["retry_after"] == "120"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _credentials(simulator)
-    )
-    await hass.async_block_till_done()
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
 
 
 async def test_reconfigure_other_client_aborts(
@@ -562,6 +522,52 @@ async def test_reconfigure_other_client_aborts(
     assert not simulator.request_counts
 
 
+# -- reauth and reconfigure ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "path", "fields", "reason"),
+    [
+        (
+            MockConfigEntry.start_reauth_flow,
+            AUTH,
+            {CONF_CLIENT_SECRET},
+            "reauth_successful",
+        ),
+        (
+            MockConfigEntry.start_reconfigure_flow,
+            ASSETS,
+            {CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL},
+            "reconfigure_successful",
+        ),
+    ],
+    ids=["reauth", "reconfigure"],
+)
+async def test_rate_limited_then_recovery(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    loaded_entry: MockConfigEntry,
+    start: Callable[[MockConfigEntry, HomeAssistant], Awaitable[ConfigFlowResult]],
+    path: str,
+    fields: set[str],
+    reason: str,
+) -> None:
+    """The form shows the wait SmartSense asked for; the next try succeeds."""
+    typed = {
+        key: value for key, value in _credentials(simulator).items() if key in fields
+    }
+    simulator.add_fault(path, status=429, retry_after="120")
+    result = await start(loaded_entry, hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], typed)
+    assert result["errors"] == {"base": "rate_limited"}
+    assert result["description_placeholders"] is not None
+    assert result["description_placeholders"]["retry_after"] == "120"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], typed)
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == reason
+
+
 # -- polling ----------------------------------------------------------------
 
 
@@ -571,11 +577,11 @@ async def test_options_hold_no_interval_and_polling_is_fixed(
     config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Polling is not user-configurable: the options are the locations only,
-    and the entry polls once per 15 minutes.
+    """Polling is not user-configurable: the options are the locations only.
 
-    An entry saved with the old polling-interval option polls every 15 minutes
-    all the same (the stored option is ignored), and saving the options drops it.
+    The entry polls once per 15 minutes. An entry saved with the old
+    polling-interval option polls every 15 minutes all the same (the stored
+    option is ignored), and saving the options drops it.
     """
     config_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(

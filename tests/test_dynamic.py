@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -13,7 +12,7 @@ from custom_components.smartsense.const import DOMAIN
 from custom_components.smartsense.removal import GRACE
 from simulator import DELETE, Simulator
 
-from .conftest import advance, entity_id
+from .conftest import Integration
 
 SENSOR = Platform.SENSOR
 GRACE_MINUTES = GRACE.total_seconds() / 60
@@ -53,57 +52,49 @@ def unavailable(hass: HomeAssistant, entity_ids: list[str]) -> bool:
 
 
 async def test_new_asset_appears_without_reload(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
+    integration: Integration, simulator: Simulator
 ) -> None:
     """An asset added in SmartSense shows up with its entities at the next poll."""
+    hass, entry = integration.hass, integration.entry
     asset_id = simulator.add_asset("Freezer", "Ice Cream Freezer")
     (point_id,) = simulator.sensor_point_ids(asset_id=asset_id)
-    assert device(hass, loaded_entry, asset_id) is None
-    await advance(hass, freezer)
-    assert device(hass, loaded_entry, asset_id) is not None
-    state = hass.states.get(entity_id(hass, SENSOR, point_id, "value"))
+    assert device(hass, entry, asset_id) is None
+    await integration.advance()
+    assert device(hass, entry, asset_id) is not None
+    state = hass.states.get(integration.entity_id(SENSOR, point_id, "value"))
     assert state is not None
     assert state.state != STATE_UNAVAILABLE
     assert state.name == "Ice Cream Freezer Air Temperature"
 
 
 async def test_vanished_asset_is_removed_after_the_grace_period(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
+    integration: Integration, simulator: Simulator
 ) -> None:
     """An unlisted asset stays, unavailable, for a day; then its device goes."""
+    hass, entry = integration.hass, integration.entry
     asset_id = simulator.asset_ids()[0]
     point_ids = simulator.sensor_point_ids(asset_id=asset_id)
     simulator.remove_asset(asset_id)
-    await advance(hass, freezer)  # the first listing without it
-    entities = [
-        e for point in point_ids for e in entities_of(hass, loaded_entry, point)
-    ]
-    assert device(hass, loaded_entry, asset_id) is not None
+    await integration.advance()  # the first listing without it
+    entities = [e for point in point_ids for e in entities_of(hass, entry, point)]
+    assert device(hass, entry, asset_id) is not None
     assert unavailable(hass, entities)
-    await advance(hass, freezer, GRACE_MINUTES - 1)
-    assert device(hass, loaded_entry, asset_id) is not None
+    await integration.advance(GRACE_MINUTES - 1)
+    assert device(hass, entry, asset_id) is not None
     assert unavailable(hass, entities)
-    await advance(hass, freezer)
-    assert device(hass, loaded_entry, asset_id) is None
+    await integration.advance()
+    assert device(hass, entry, asset_id) is None
     for point_id in point_ids:
-        assert entities_of(hass, loaded_entry, point_id) == []
+        assert entities_of(hass, entry, point_id) == []
     for entity in entities:
         assert hass.states.get(entity) is None
 
 
 async def test_vanished_point_is_removed_alone(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
+    integration: Integration, simulator: Simulator
 ) -> None:
     """A sensor point removed from a kept asset loses only its own entities."""
+    hass, entry = integration.hass, integration.entry
     asset_id = next(
         asset
         for asset in simulator.asset_ids()
@@ -111,83 +102,61 @@ async def test_vanished_point_is_removed_alone(
     )
     gone, kept = simulator.sensor_point_ids(asset_id=asset_id)[:2]
     simulator.remove_sensor_point(gone)
-    await advance(hass, freezer)
-    assert unavailable(hass, entities_of(hass, loaded_entry, gone))
-    await advance(hass, freezer, GRACE_MINUTES)
-    assert entities_of(hass, loaded_entry, gone) == []
-    assert entities_of(hass, loaded_entry, kept)
-    assert not unavailable(hass, entities_of(hass, loaded_entry, kept))
-    assert device(hass, loaded_entry, asset_id) is not None
+    await integration.advance()
+    assert unavailable(hass, entities_of(hass, entry, gone))
+    await integration.advance(GRACE_MINUTES)
+    assert entities_of(hass, entry, gone) == []
+    assert entities_of(hass, entry, kept)
+    assert not unavailable(hass, entities_of(hass, entry, kept))
+    assert device(hass, entry, asset_id) is not None
 
 
 async def test_failed_poll_removes_nothing(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
+    integration: Integration, simulator: Simulator
 ) -> None:
     """Only a successful poll may remove devices; a failed one keeps them all."""
-    devices = dr.async_entries_for_config_entry(
-        dr.async_get(hass), loaded_entry.entry_id
-    )
-    entities = er.async_entries_for_config_entry(
-        er.async_get(hass), loaded_entry.entry_id
-    )
+    hass, entry_id = integration.hass, integration.entry.entry_id
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry_id)
+    entities = er.async_entries_for_config_entry(er.async_get(hass), entry_id)
     simulator.add_fault("/assets", status=503, body="maintenance")
-    await advance(hass, freezer)
+    await integration.advance()
     simulator.add_fault("/assets", kind="truncated")
-    await advance(hass, freezer)
-    assert (
-        dr.async_entries_for_config_entry(dr.async_get(hass), loaded_entry.entry_id)
-        == devices
-    )
-    assert (
-        er.async_entries_for_config_entry(er.async_get(hass), loaded_entry.entry_id)
-        == entities
-    )
+    await integration.advance()
+    assert dr.async_entries_for_config_entry(dr.async_get(hass), entry_id) == devices
+    assert er.async_entries_for_config_entry(er.async_get(hass), entry_id) == entities
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_point_that_returns_keeps_its_entities(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
-    caplog: pytest.LogCaptureFixture,
+    integration: Integration, simulator: Simulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A point unlisted for a while shows unavailable, then its values again."""
+    hass, entry = integration.hass, integration.entry
     point_id = simulator.sensor_point_ids()[0]
-    entities = entities_of(hass, loaded_entry, point_id)
+    entities = entities_of(hass, entry, point_id)
     simulator.patch_sensor_point(point_id, id=DELETE)
-    await advance(hass, freezer)
-    assert entities_of(hass, loaded_entry, point_id) == entities
+    await integration.advance()
+    assert entities_of(hass, entry, point_id) == entities
     assert unavailable(hass, entities)
-    await advance(hass, freezer, 120)
+    await integration.advance(120)
     simulator.patch_sensor_point(point_id, id=point_id)
-    await advance(hass, freezer)
-    assert entities_of(hass, loaded_entry, point_id) == entities
-    state = hass.states.get(entity_id(hass, SENSOR, point_id, "last_reading"))
-    assert state is not None
-    assert state.state != STATE_UNAVAILABLE
+    await integration.advance()
+    assert entities_of(hass, entry, point_id) == entities
+    assert integration.state(SENSOR, point_id, "last_reading") != STATE_UNAVAILABLE
     # Its entities were not added a second time.
     assert "does not generate unique IDs" not in caplog.text
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_point_removed_then_returning_is_added_again(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
+    integration: Integration, simulator: Simulator
 ) -> None:
     """A point back after its removal gets new entities with the same ids."""
     point_id = simulator.sensor_point_ids()[0]
     simulator.patch_sensor_point(point_id, id=DELETE)
-    await advance(hass, freezer)
-    await advance(hass, freezer, GRACE_MINUTES)
-    assert entities_of(hass, loaded_entry, point_id) == []
+    await integration.advance()
+    await integration.advance(GRACE_MINUTES)
+    assert entities_of(integration.hass, integration.entry, point_id) == []
     simulator.patch_sensor_point(point_id, id=point_id)
-    await advance(hass, freezer)
-    state = hass.states.get(entity_id(hass, SENSOR, point_id, "last_reading"))
-    assert state is not None
-    assert state.state != STATE_UNAVAILABLE
+    await integration.advance()
+    assert integration.state(SENSOR, point_id, "last_reading") != STATE_UNAVAILABLE

@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator import Simulator
 
-from .conftest import advance, integration_warnings, reauth_flows
+from .conftest import Integration, advance, integration_warnings, reauth_flows
 
 FREEZER = "sensor.store_8_walk_in_freezer_air_temperature"
 AUTH = "/auth/oauth"
@@ -74,43 +74,34 @@ async def test_setup_auth_failed_starts_reauth(
 
 
 async def test_rotated_secret_while_running_starts_reauth(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
+    hass: HomeAssistant, integration: Integration, simulator: Simulator
 ) -> None:
     """When the secret is rotated, the next poll asks for reauthentication."""
     simulator.rotate_secret("demo", "rotated")
-    await advance(hass, freezer)
+    await integration.advance()
     assert hass.states.get(FREEZER).state == STATE_UNAVAILABLE
     assert len(reauth_flows(hass)) == 1
 
 
 async def test_one_token_per_lifetime(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
+    integration: Integration, simulator: Simulator
 ) -> None:
     """Three hours of polling with hour-long tokens: a renewal each hour."""
     for _ in range(12):
-        await advance(hass, freezer)
+        await integration.advance()
     assert simulator.request_counts["/assets"] == 13
     # Tokens at 0 min, then at 60, 120 and 180 (each 60 s before expiry).
     assert simulator.request_counts[AUTH] == 4
 
 
 async def test_outage_makes_entities_unavailable_until_it_clears(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
+    hass: HomeAssistant, integration: Integration, simulator: Simulator
 ) -> None:
     """A failed poll shows unavailable, not an old value; the next good one heals."""
     simulator.add_fault("/assets", status=500, body="oops")
-    await advance(hass, freezer)
+    await integration.advance()
     assert hass.states.get(FREEZER).state == STATE_UNAVAILABLE
-    await advance(hass, freezer)
+    await integration.advance()
     state = hass.states.get(FREEZER)
     assert state.state != STATE_UNAVAILABLE
     assert not reauth_flows(hass)
@@ -131,63 +122,58 @@ async def test_outage_makes_entities_unavailable_until_it_clears(
     ],
 )
 async def test_rate_limit_defers_the_next_poll(
-    freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    integration: Integration,
     simulator: Simulator,
     caplog: pytest.LogCaptureFixture,
     retry_after: str,
     warnings: list[str],
 ) -> None:
-    """After a 429 with Retry-After, nothing is asked of SmartSense until then,
-    not even by a manual update; a poll goes out after an hour at most."""
+    """After a 429 with Retry-After, nothing is asked of SmartSense until then.
+
+    Not even a manual update asks; a poll goes out after an hour at most.
+    """
     assert await async_setup_component(hass, "homeassistant", {})
     simulator.add_fault("/assets", status=429, retry_after=retry_after)
-    await advance(hass, freezer)
+    await integration.advance()
     assert simulator.request_counts["/assets"] == 2
     assert hass.states.get(FREEZER).state == STATE_UNAVAILABLE
     for _ in range(3):
-        await advance(hass, freezer)
+        await integration.advance()
     await hass.services.async_call(
         "homeassistant", "update_entity", {"entity_id": FREEZER}, blocking=True
     )
     assert simulator.request_counts["/assets"] == 2
-    await advance(hass, freezer, minutes=16)
+    await integration.advance(minutes=16)
     assert simulator.request_counts["/assets"] == 3
     assert hass.states.get(FREEZER).state != STATE_UNAVAILABLE
     assert integration_warnings(caplog) == warnings
 
 
 async def test_rate_limit_without_retry_after_waits_one_interval(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
+    integration: Integration, simulator: Simulator
 ) -> None:
     """A bare 429 never makes the integration poll faster than planned."""
     simulator.add_fault("/assets", status=429, retry_after="5")
-    await advance(hass, freezer)
-    await advance(hass, freezer, minutes=1)
+    await integration.advance()
+    await integration.advance(minutes=1)
     assert simulator.request_counts["/assets"] == 2
-    await advance(hass, freezer, minutes=14)
+    await integration.advance(minutes=14)
     assert simulator.request_counts["/assets"] == 3
 
 
 async def test_no_backfill_without_the_recorder(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
+    integration: Integration, simulator: Simulator
 ) -> None:
     """Without the recorder there are no statistics to fill: nothing is fetched."""
     point_id = simulator.sensor_point_ids()[0]
     simulator.set_offline(point_id)
     for _ in range(3):
-        await advance(hass, freezer)
+        await integration.advance()
     simulator.set_offline(point_id, offline=False)
     for _ in range(6):
-        await advance(hass, freezer)
-    backfill = loaded_entry.runtime_data.backfill
+        await integration.advance()
+    backfill = integration.entry.runtime_data.backfill
     assert backfill.waiting == 0
     assert simulator.request_counts["/sensorpoints/{id}/readings"] == 0
 

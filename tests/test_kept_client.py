@@ -29,8 +29,10 @@ async def test_setup_retries_keep_the_wait_and_the_token(
     simulator: Simulator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Setup retries and reloads ask nothing of SmartSense before Retry-After
-    has passed, and reuse the token they already have."""
+    """Setup retries and reloads ask nothing of SmartSense before Retry-After.
+
+    They also reuse the token they already have.
+    """
     simulator.add_fault("/assets", status=429, retry_after="600")
     config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(config_entry.entry_id)

@@ -40,7 +40,7 @@ from custom_components.smartsense.locations import (
 )
 from simulator import Account, SimConfig, Simulator
 
-from .conftest import advance, enabled_under_limit
+from .conftest import advance, asset_devices, enabled_under_limit
 from .test_config_flow import _user_input, through_locations
 
 STORES = 3
@@ -74,18 +74,6 @@ def _label(simulator: Simulator, location: str) -> str:
     return f"{simulator.locations()[location]} ({count} assets)"
 
 
-def _devices(hass: HomeAssistant, entry: ConfigEntry) -> set[str]:
-    """The asset ids of the entry's devices (not its own service device)."""
-    return {
-        asset_id
-        for device in dr.async_entries_for_config_entry(
-            dr.async_get(hass), entry.entry_id
-        )
-        for domain, asset_id in device.identifiers
-        if domain == DOMAIN and asset_id != entry.entry_id
-    }
-
-
 def _points_of(simulator: Simulator, *locations: str) -> set[str]:
     return {
         point
@@ -107,7 +95,7 @@ def _assert_only(
     entity in the registry has a state (none left behind).
     """
     assets = {a for loc in locations for a in simulator.asset_ids(location_id=loc)}
-    assert _devices(hass, entry) == assets
+    assert asset_devices(hass, entry) == assets
     entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
     devices = {
         device.id
@@ -236,7 +224,7 @@ async def test_assets_without_location_are_a_choice(
     assert labels[NO_LOCATION] == "No location (1 asset)"
     result = await _choose(hass, result, [NO_LOCATION])
     assert result["title"] == "SmartSense (No location)"
-    assert _devices(hass, result["result"]) == {loose}
+    assert asset_devices(hass, result["result"]) == {loose}
 
 
 async def test_messages_have_english_text(hass: HomeAssistant) -> None:
@@ -286,7 +274,7 @@ async def test_options_remove_and_add_locations(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     # Gone at once, before the reload: the user's choice, not a vanished asset.
-    assert _devices(hass, loaded_entry).isdisjoint(
+    assert asset_devices(hass, loaded_entry).isdisjoint(
         simulator.asset_ids(location_id=stores[2])
     )
     await hass.async_block_till_done()
@@ -389,7 +377,7 @@ async def test_new_location_under_all_appears(
     """With all locations, a store opened later comes in at the next poll."""
     new = simulator.add_asset("Freezer", location="Store 999")
     await advance(hass, freezer)
-    assert new in _devices(hass, loaded_entry)
+    assert new in asset_devices(hass, loaded_entry)
 
 
 async def test_new_location_under_a_filter_stays_out(
@@ -413,7 +401,7 @@ async def test_new_location_under_a_filter_stays_out(
         "Freezer", location=simulator.locations()[stores[0]]
     )
     await advance(hass, freezer)
-    devices = _devices(hass, config_entry)
+    devices = asset_devices(hass, config_entry)
     assert at_chosen in devices
     assert elsewhere not in devices
     _assert_only(hass, config_entry, simulator, stores[0])

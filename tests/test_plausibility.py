@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_UNKNOWN, Platform
-from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator import Account, SimConfig, Simulator
 
-from .conftest import (
-    advance,
-    entity_id,
-    integration_warnings,
-    point_of,
-    push_then_poll,
-)
+from .conftest import Integration, integration_warnings
 
 # Five minutes past a report slot: readings pushed by push_then_poll are the
 # newest until the poll that follows sees them.
@@ -38,10 +29,7 @@ BINARY = Platform.BINARY_SENSOR
     ],
 )
 async def test_implausible_reading_is_unknown_and_logged_once(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
+    integration: Integration,
     caplog: pytest.LogCaptureFixture,
     asset_type: str,
     reading_type: str,
@@ -54,17 +42,16 @@ async def test_implausible_reading_is_unknown_and_logged_once(
 
     The next plausible reading shows again.
     """
-    point_id = point_of(loaded_entry, asset_type, reading_type)
-    reading = entity_id(hass, platform, point_id, "value")
+    point_id = integration.point_of(asset_type, reading_type)
     for value in (1e308, implausible):
-        await push_then_poll(hass, freezer, simulator, point_id, value)
-        assert hass.states.get(reading).state == STATE_UNKNOWN
+        await integration.push_then_poll(point_id, value)
+        assert integration.state(platform, point_id, "value") == STATE_UNKNOWN
     warnings = integration_warnings(caplog)
     assert len(warnings) == 1
     assert "reported 1e+308 as the " in warnings[0]
     assert f" of sensor point {point_id}, outside the plausible " in warnings[0]
-    await push_then_poll(hass, freezer, simulator, point_id, plausible)
-    assert hass.states.get(reading).state == shown
+    await integration.push_then_poll(point_id, plausible)
+    assert integration.state(platform, point_id, "value") == shown
 
 
 @pytest.mark.freeze_time(QUIET_SLOT)
@@ -74,53 +61,40 @@ async def test_implausible_reading_is_unknown_and_logged_once(
     [SimConfig(accounts=[Account(sensor_points=8, temperature_unit="C")])],
 )
 async def test_huge_celsius_reading_is_not_infinite_fahrenheit(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
+    integration: Integration,
 ) -> None:
     """1e308 °C is unknown in a °F Home Assistant, not "inf" °F."""
-    point_id = point_of(loaded_entry, "Freezer", "Temperature")
-    sensor = entity_id(hass, SENSOR, point_id, "value")
-    await push_then_poll(hass, freezer, simulator, point_id, 1e308)
-    assert hass.states.get(sensor).state == STATE_UNKNOWN
+    point_id = integration.point_of("Freezer", "Temperature")
+    await integration.push_then_poll(point_id, 1e308)
+    assert integration.state(SENSOR, point_id, "value") == STATE_UNKNOWN
     # 150 °C is plausible: 302 °F.
-    await push_then_poll(hass, freezer, simulator, point_id, 150)
-    assert hass.states.get(sensor).state == "302.0"
+    await integration.push_then_poll(point_id, 150)
+    assert integration.state(SENSOR, point_id, "value") == "302.0"
 
 
 async def test_number_beyond_any_float_is_unknown(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
+    integration: Integration, simulator: Simulator
 ) -> None:
     """A JSON number too large for a float (1e400) is skipped: unknown."""
-    point_id = point_of(loaded_entry, "Freezer", "Temperature")
+    point_id = integration.point_of("Freezer", "Temperature")
     simulator.patch_sensor_point(
         point_id,
         lastReading={"timestamp": "2026-11-28T03:00:00Z", "value": 10**400},
     )
-    await advance(hass, freezer)
-    assert hass.states.get(entity_id(hass, SENSOR, point_id, "value")).state == (
-        STATE_UNKNOWN
-    )
+    await integration.advance()
+    assert integration.state(SENSOR, point_id, "value") == STATE_UNKNOWN
 
 
 async def test_implausible_battery_is_unknown(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
-    caplog: pytest.LogCaptureFixture,
+    integration: Integration, simulator: Simulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A battery level is a percentage: 1e308 % is unknown."""
-    point_id = point_of(loaded_entry, "Freezer", "Temperature")
-    battery = entity_id(hass, SENSOR, point_id, "battery")
-    assert hass.states.get(battery).state not in (STATE_UNKNOWN, "1e+308")
+    point_id = integration.point_of("Freezer", "Temperature")
+    battery = integration.state(SENSOR, point_id, "battery")
+    assert battery not in (STATE_UNKNOWN, "1e+308")
     simulator.patch_sensor_point(point_id, sensor={"batteryPercent": 1e308})
-    await advance(hass, freezer)
-    assert hass.states.get(battery).state == STATE_UNKNOWN
+    await integration.advance()
+    assert integration.state(SENSOR, point_id, "battery") == STATE_UNKNOWN
     assert integration_warnings(caplog) == [
         f"SmartSense reported 1e+308 as the battery of sensor point {point_id},"
         " outside the plausible 0.0 to 100.0; it is shown as unknown (logged once"

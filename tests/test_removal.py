@@ -1,14 +1,15 @@
-"""One odd listing never deletes devices (issue 11, item 2); the repair issue
-that names what SmartSense stopped listing; devices the user removes."""
+"""One odd listing never deletes devices (issue 11, item 2).
+
+Also: the repair issue that names what SmartSense stopped listing; devices the
+user removes.
+"""
 
 from __future__ import annotations
 
 import json
-import logging
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
     device_registry as dr,
@@ -24,7 +25,7 @@ from custom_components.smartsense.const import DOMAIN
 from simulator import DELETE, Account, SimConfig, Simulator
 from simulator.api import LYING_PAGE_SIZE
 
-from .conftest import advance
+from .conftest import Integration, integration_warnings
 from .test_dynamic import GRACE_MINUTES
 
 
@@ -32,16 +33,6 @@ from .test_dynamic import GRACE_MINUTES
 def sim_config() -> SimConfig:
     """An account of 16 assets, as in the issue."""
     return SimConfig(accounts=[Account(sensor_points=26)])
-
-
-def _devices(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
-    return {
-        identifier
-        for device in dr.async_entries_for_config_entry(
-            dr.async_get(hass), entry.entry_id
-        )
-        for _domain, identifier in device.identifiers
-    } - {entry.entry_id}
 
 
 def _entities(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
@@ -53,54 +44,46 @@ def _entities(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
     }
 
 
-def _issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
-    return ir.async_get(hass).async_get_issue(
-        DOMAIN, f"unlisted_assets_{entry.entry_id}"
+def _issue(integration: Integration) -> ir.IssueEntry | None:
+    return ir.async_get(integration.hass).async_get_issue(
+        DOMAIN, f"unlisted_assets_{integration.entry.entry_id}"
     )
 
 
-def _unavailable_of(hass: HomeAssistant, entry: MockConfigEntry) -> int:
+def _unavailable(integration: Integration) -> int:
+    hass = integration.hass
     return sum(
         (state := hass.states.get(entity)) is not None
         and state.state == STATE_UNAVAILABLE
-        for entity in _entities(hass, entry)
+        for entity in _entities(hass, integration.entry)
     )
-
-
-def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [
-        record.getMessage()
-        for record in caplog.records
-        if record.levelno == logging.WARNING and record.name.startswith("custom_")
-    ]
 
 
 @pytest.mark.parametrize(
     ("kind", "listed"), [("empty_listing", 0), ("shrunken_listing", 1)]
 )
 async def test_sudden_drop_removes_nothing(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    integration: Integration,
     simulator: Simulator,
     caplog: pytest.LogCaptureFixture,
     kind: str,
     listed: int,
 ) -> None:
     """An empty listing, or 1 of 16: kept, unavailable, one warning, an issue."""
+    hass, entry = integration.hass, integration.entry
     assets = simulator.asset_ids()
     assert len(assets) == 16
-    devices, entities = _devices(hass, loaded_entry), _entities(hass, loaded_entry)
+    devices, entities = integration.devices(), _entities(hass, entry)
     simulator.add_fault("/assets", kind=kind, count=2)
-    await advance(hass, freezer)
-    await advance(hass, freezer)
-    assert _devices(hass, loaded_entry) == devices
-    assert _entities(hass, loaded_entry) == entities
-    assert loaded_entry.runtime_data.coordinator.last_update_success
-    assert _unavailable_of(hass, loaded_entry) > 0
-    (warning,) = _warnings(caplog)
+    await integration.advance()
+    await integration.advance()
+    assert integration.devices() == devices
+    assert _entities(hass, entry) == entities
+    assert entry.runtime_data.coordinator.last_update_success
+    assert _unavailable(integration) > 0
+    (warning,) = integration_warnings(caplog)
     assert f"stopped listing {16 - listed} of 16 assets" in warning
-    issue = _issue(hass, loaded_entry)
+    issue = _issue(integration)
     assert issue is not None
     assert issue.translation_key == "unlisted_assets"
     assert not issue.is_fixable
@@ -110,10 +93,10 @@ async def test_sudden_drop_removes_nothing(
         (
             device.name or ""
             for device in dr.async_entries_for_config_entry(
-                dr.async_get(hass), loaded_entry.entry_id
+                dr.async_get(hass), entry.entry_id
             )
             if not device.identifiers
-            & {(DOMAIN, loaded_entry.entry_id), *((DOMAIN, a) for a in assets[:listed])}
+            & {(DOMAIN, entry.entry_id), *((DOMAIN, a) for a in assets[:listed])}
         ),
         key=str.casefold,
     )
@@ -121,61 +104,57 @@ async def test_sudden_drop_removes_nothing(
     assert issue.translation_placeholders["assets"] == expected
 
     # The assets return: the issue goes, every value is back.
-    await advance(hass, freezer)
-    assert _issue(hass, loaded_entry) is None
-    assert _unavailable_of(hass, loaded_entry) == 0
-    assert _entities(hass, loaded_entry) == entities
+    await integration.advance()
+    assert _issue(integration) is None
+    assert _unavailable(integration) == 0
+    assert _entities(hass, entry) == entities
 
 
 async def test_empty_listing_at_start_up_removes_nothing(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
+    integration: Integration, simulator: Simulator
 ) -> None:
-    """After a restart, "known" comes from the registries: an empty listing
-    removes nothing there either."""
-    devices, entities = _devices(hass, loaded_entry), _entities(hass, loaded_entry)
-    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    """After a restart, "known" comes from the registries.
+
+    An empty listing removes nothing there either.
+    """
+    hass, entry = integration.hass, integration.entry
+    devices, entities = integration.devices(), _entities(hass, entry)
+    assert await hass.config_entries.async_unload(entry.entry_id)
     simulator.add_fault("/assets", kind="empty_listing")
-    assert await hass.config_entries.async_setup(loaded_entry.entry_id)
+    assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert loaded_entry.state is ConfigEntryState.LOADED
-    assert _devices(hass, loaded_entry) == devices
-    assert _entities(hass, loaded_entry) == entities
-    issue = _issue(hass, loaded_entry)
+    assert entry.state is ConfigEntryState.LOADED
+    assert integration.devices() == devices
+    assert _entities(hass, entry) == entities
+    issue = _issue(integration)
     assert issue is not None
     assert issue.translation_placeholders is not None
     assert issue.translation_placeholders["count"] == "16"
 
 
 async def test_lying_total_count_reads_every_asset(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
-    caplog: pytest.LogCaptureFixture,
+    integration: Integration, simulator: Simulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A totalCount equal to the first page's size: all read, nothing removed."""
-    entities = _entities(hass, loaded_entry)
+    entities = _entities(integration.hass, integration.entry)
     pages = 16 // LYING_PAGE_SIZE + 1
     simulator.add_fault("/assets", kind="lying_total", count=pages)
-    await advance(hass, freezer)
-    assert _entities(hass, loaded_entry) == entities
-    assert _unavailable_of(hass, loaded_entry) == 0
-    (warning,) = _warnings(caplog)
+    await integration.advance()
+    assert _entities(integration.hass, integration.entry) == entities
+    assert _unavailable(integration) == 0
+    (warning,) = integration_warnings(caplog)
     assert "contradicts itself" in warning
     assert "runs past totalCount 7" in warning
     # Nothing was missing, so there is nothing to tell the user.
-    assert _issue(hass, loaded_entry) is None
+    assert _issue(integration) is None
 
 
 async def test_repeated_page_removes_nothing(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
-    caplog: pytest.LogCaptureFixture,
+    integration: Integration, simulator: Simulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Paging that repeats a page ends the walk; what it left out is kept."""
-    devices, entities = _devices(hass, loaded_entry), _entities(hass, loaded_entry)
+    hass, entry = integration.hass, integration.entry
+    devices, entities = integration.devices(), _entities(hass, entry)
     first_seven = [
         {"id": asset_id, "name": asset_id, "sensorPoints": []}
         for asset_id in simulator.asset_ids()[:7]
@@ -188,65 +167,60 @@ async def test_repeated_page_removes_nothing(
                 {"data": first_seven, "page": page, "pageSize": 7, "totalCount": 16}
             ),
         )
-    await advance(hass, freezer)
-    assert _devices(hass, loaded_entry) == devices
-    assert _entities(hass, loaded_entry) == entities
-    (warning,) = _warnings(caplog)
+    await integration.advance()
+    assert integration.devices() == devices
+    assert _entities(hass, entry) == entities
+    (warning,) = integration_warnings(caplog)
     assert "page 2 repeats assets" in warning
-    issue = _issue(hass, loaded_entry)
+    issue = _issue(integration)
     assert issue is not None
     assert issue.translation_placeholders is not None
     assert issue.translation_placeholders["count"] == "9"
-    await advance(hass, freezer)
-    assert _issue(hass, loaded_entry) is None
-    assert _unavailable_of(hass, loaded_entry) == 0
+    await integration.advance()
+    assert _issue(integration) is None
+    assert _unavailable(integration) == 0
 
 
 async def test_asset_missing_for_one_poll_keeps_its_device(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
-    caplog: pytest.LogCaptureFixture,
+    integration: Integration, simulator: Simulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     """One asset left out once: unavailable for a poll, never gone."""
-    devices, entities = _devices(hass, loaded_entry), _entities(hass, loaded_entry)
+    hass, entry = integration.hass, integration.entry
+    devices, entities = integration.devices(), _entities(hass, entry)
     simulator.add_fault("/assets", kind="missing_asset")
-    await advance(hass, freezer)
-    assert _devices(hass, loaded_entry) == devices
-    assert _entities(hass, loaded_entry) == entities
-    assert _unavailable_of(hass, loaded_entry) > 0
+    await integration.advance()
+    assert integration.devices() == devices
+    assert _entities(hass, entry) == entities
+    assert _unavailable(integration) > 0
     # One of sixteen is an ordinary change: no warning, no issue.
-    assert _warnings(caplog) == []
-    assert _issue(hass, loaded_entry) is None
-    await advance(hass, freezer)
-    assert _unavailable_of(hass, loaded_entry) == 0
-    assert _entities(hass, loaded_entry) == entities
-    await advance(hass, freezer, GRACE_MINUTES)
-    assert _devices(hass, loaded_entry) == devices
+    assert integration_warnings(caplog) == []
+    assert _issue(integration) is None
+    await integration.advance()
+    assert _unavailable(integration) == 0
+    assert _entities(hass, entry) == entities
+    await integration.advance(GRACE_MINUTES)
+    assert integration.devices() == devices
 
 
 async def test_confirmed_drop_is_removed_after_the_grace_period(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
-    caplog: pytest.LogCaptureFixture,
+    integration: Integration, simulator: Simulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A drop that later listings confirm goes after the grace period, and so
-    does its repair issue."""
+    """A drop that later listings confirm goes after the grace period.
+
+    Its repair issue goes with it.
+    """
     kept, *gone = simulator.asset_ids()
     for asset_id in gone:
         simulator.remove_asset(asset_id)
-    await advance(hass, freezer)  # sudden: no clock
-    await advance(hass, freezer)  # confirmed: the clock starts
-    await advance(hass, freezer, GRACE_MINUTES - 15)
-    assert _devices(hass, loaded_entry) == {kept, *gone}
-    assert _issue(hass, loaded_entry) is not None
-    await advance(hass, freezer)
-    assert _devices(hass, loaded_entry) == {kept}
-    assert _issue(hass, loaded_entry) is None
-    assert len(_warnings(caplog)) == 1
+    await integration.advance()  # sudden: no clock
+    await integration.advance()  # confirmed: the clock starts
+    await integration.advance(GRACE_MINUTES - 15)
+    assert integration.devices() == {kept, *gone}
+    assert _issue(integration) is not None
+    await integration.advance()
+    assert integration.devices() == {kept}
+    assert _issue(integration) is None
+    assert len(integration_warnings(caplog)) == 1
 
 
 async def _remove_device(
@@ -262,16 +236,14 @@ async def _remove_device(
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_user_removes_a_device_smartsense_no_longer_lists(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
+    integration: Integration,
     hass_ws_client: WebSocketGenerator,
-    loaded_entry: MockConfigEntry,
     simulator: Simulator,
 ) -> None:
     """Allowed only for an unlisted asset; never for the account's own device."""
+    hass, entry_id = integration.hass, integration.entry.entry_id
     assert await async_setup_component(hass, "config", {})
     registry = dr.async_get(hass)
-    entry_id = loaded_entry.entry_id
     listed, unlisted = simulator.asset_ids()[:2]
     points = simulator.sensor_point_ids(asset_id=unlisted)
 
@@ -284,7 +256,7 @@ async def test_user_removes_a_device_smartsense_no_longer_lists(
     assert not await _remove_device(hass, hass_ws_client, service)
     assert not await _remove_device(hass, hass_ws_client, device_id(listed))
     simulator.patch_asset(unlisted, id=DELETE)
-    await advance(hass, freezer)
+    await integration.advance()
     unlisted_device = device_id(unlisted)
     assert await _remove_device(hass, hass_ws_client, unlisted_device)
     assert registry.async_get(unlisted_device) is None
@@ -297,14 +269,8 @@ async def test_user_removes_a_device_smartsense_no_longer_lists(
 
     # Should SmartSense list it again, it comes back with its entities.
     simulator.patch_asset(unlisted, id=unlisted)
-    await advance(hass, freezer)
+    await integration.advance()
     device_id(unlisted)
     for point_id in points:
-        state = hass.states.get(
-            er.async_get(hass).async_get_entity_id(
-                "sensor", DOMAIN, f"{point_id}:last_reading"
-            )
-            or ""
-        )
-        assert state is not None
-        assert state.state != STATE_UNAVAILABLE
+        state = integration.state(Platform.SENSOR, point_id, "last_reading")
+        assert state != STATE_UNAVAILABLE

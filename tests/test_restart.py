@@ -1,16 +1,17 @@
-"""What vanished from SmartSense while the entry was not loaded (Home Assistant
-stopped, the entry reloading for reauthentication) waits out the grace period
-like the rest, which runs on across restarts; a setup that fails removes
-nothing."""
+"""What vanished while the entry was not loaded waits out the grace period.
+
+Home Assistant stopped, or the entry reloading for reauthentication: like the
+rest, the grace period runs on across restarts; a setup that fails removes
+nothing.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
     device_registry as dr,
@@ -22,18 +23,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.smartsense.const import DOMAIN
 from simulator import DELETE, Simulator
 
-from .conftest import advance
+from .conftest import Integration
 from .test_dynamic import GRACE_MINUTES
-
-
-def _devices(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
-    return {
-        identifier
-        for device in dr.async_entries_for_config_entry(
-            dr.async_get(hass), entry.entry_id
-        )
-        for _domain, identifier in device.identifiers
-    }
 
 
 def _points(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
@@ -67,100 +58,82 @@ async def _restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 
 
 async def test_vanished_while_unloaded_waits_out_the_grace_period(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
+    integration: Integration, simulator: Simulator
 ) -> None:
     """Devices and entities SmartSense dropped meanwhile go a day later."""
-    entry_id = loaded_entry.entry_id
-    assert await hass.config_entries.async_unload(entry_id)
+    hass, entry = integration.hass, integration.entry
+    assert await hass.config_entries.async_unload(entry.entry_id)
     gone_asset, gone_point = _vanish(simulator)
-    devices, points = _devices(hass, loaded_entry), _points(hass, loaded_entry)
+    devices, points = integration.devices(), _points(hass, entry)
     assert gone_asset in devices
     assert gone_point in points
 
-    assert await hass.config_entries.async_setup(entry_id)
+    assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert _devices(hass, loaded_entry) == devices
-    assert _points(hass, loaded_entry) == points
+    assert integration.devices() == devices
+    assert _points(hass, entry) == points
 
-    await advance(hass, freezer, GRACE_MINUTES)
-    assert _devices(hass, loaded_entry) == {*simulator.asset_ids(), entry_id}
-    assert _points(hass, loaded_entry) == {*simulator.sensor_point_ids(), entry_id}
+    await integration.advance(GRACE_MINUTES)
+    assert integration.devices() == set(simulator.asset_ids())
+    assert _points(hass, entry) == {*simulator.sensor_point_ids(), entry.entry_id}
     assert (
         dr.async_get(hass).async_get_device_by_identifier(
-            (DOMAIN, gone_asset), entry_id
+            (DOMAIN, gone_asset), entry.entry_id
         )
         is None
     )
 
 
 async def test_grace_period_runs_on_across_a_restart(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
+    integration: Integration, simulator: Simulator
 ) -> None:
     """The time an asset has been missing is kept while Home Assistant restarts."""
+    hass, entry = integration.hass, integration.entry
     gone_asset, gone_point = _vanish(simulator)
-    await advance(hass, freezer)  # missing from here on
-    await advance(hass, freezer, GRACE_MINUTES / 2)
-    await _restart(hass, loaded_entry)
-    assert gone_asset in _devices(hass, loaded_entry)
-    assert gone_point in _points(hass, loaded_entry)
+    await integration.advance()  # missing from here on
+    await integration.advance(GRACE_MINUTES / 2)
+    await _restart(hass, entry)
+    assert gone_asset in integration.devices()
+    assert gone_point in _points(hass, entry)
     # Stopped for the rest of the day: the first poll after start-up removes.
-    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
-    freezer.tick(timedelta(minutes=GRACE_MINUTES / 2))
-    assert await hass.config_entries.async_setup(loaded_entry.entry_id)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    integration.freezer.tick(timedelta(minutes=GRACE_MINUTES / 2))
+    assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert gone_asset not in _devices(hass, loaded_entry)
-    assert gone_point not in _points(hass, loaded_entry)
+    assert gone_asset not in integration.devices()
+    assert gone_point not in _points(hass, entry)
 
 
 async def test_failed_setup_removes_nothing(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, simulator: Simulator
+    integration: Integration, simulator: Simulator
 ) -> None:
     """A setup whose first poll fails keeps every device and entity."""
-    entry_id = loaded_entry.entry_id
-    assert await hass.config_entries.async_unload(entry_id)
-    devices, points = _devices(hass, loaded_entry), _points(hass, loaded_entry)
+    hass, entry = integration.hass, integration.entry
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    devices, points = integration.devices(), _points(hass, entry)
     _vanish(simulator)
     simulator.add_fault("/assets", status=503)
-    await hass.config_entries.async_setup(entry_id)
+    await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert loaded_entry.state is ConfigEntryState.SETUP_RETRY
-    assert _devices(hass, loaded_entry) == devices
-    assert _points(hass, loaded_entry) == points
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert integration.devices() == devices
+    assert _points(hass, entry) == points
 
 
 async def test_point_missing_across_a_restart_returns(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
+    integration: Integration, simulator: Simulator
 ) -> None:
     """A point unlisted across a restart stays unavailable, then comes back."""
     point_id = simulator.sensor_point_ids()[0]
-    value = er.async_get(hass).async_get_entity_id(
-        "sensor", DOMAIN, f"{point_id}:value"
-    )
-    assert value is not None
+    value = integration.entity_id(Platform.SENSOR, point_id, "value")
     simulator.patch_sensor_point(point_id, id=DELETE)
-    await advance(hass, freezer)
-    await _restart(hass, loaded_entry)
-    state = hass.states.get(value)
-    assert state is not None
-    assert state.state == STATE_UNAVAILABLE
+    await integration.advance()
+    await _restart(integration.hass, integration.entry)
+    assert integration.state(Platform.SENSOR, point_id, "value") == STATE_UNAVAILABLE
     simulator.patch_sensor_point(point_id, id=point_id)
-    await advance(hass, freezer)
-    state = hass.states.get(value)
-    assert state is not None
-    assert state.state != STATE_UNAVAILABLE
-    assert (
-        er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{point_id}:value")
-        == value
-    )
+    await integration.advance()
+    assert integration.state(Platform.SENSOR, point_id, "value") != STATE_UNAVAILABLE
+    assert integration.entity_id(Platform.SENSOR, point_id, "value") == value
 
 
 async def test_stored_state_of_what_is_gone_is_dropped(

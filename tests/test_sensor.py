@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
@@ -32,13 +31,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.smartsense.const import DOMAIN
 from simulator import Account, SimConfig, Simulator
 
-from .conftest import (
-    advance,
-    enabled_under_limit,
-    entity_id,
-    point_of,
-    push_then_poll,
-)
+from .conftest import Integration, enabled_under_limit, entity_id, point_of
 
 # Five minutes past a report slot: readings pushed by push_then_poll are the
 # newest until the poll that follows sees them.
@@ -156,14 +149,12 @@ async def test_temperatures_are_converted(
 
 
 async def test_signal_strength_is_disabled_by_default(
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
+    integration: Integration, entity_registry: er.EntityRegistry
 ) -> None:
     """Signal strength is noisy: its entity starts disabled."""
-    point_id = point_of(loaded_entry, "Freezer", "Temperature")
+    point_id = integration.point_of("Freezer", "Temperature")
     entry = entity_registry.async_get(
-        entity_id(hass, SENSOR, point_id, "signal_strength")
+        integration.entity_id(SENSOR, point_id, "signal_strength")
     )
     assert entry is not None
     assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
@@ -171,85 +162,68 @@ async def test_signal_strength_is_disabled_by_default(
 
 @pytest.mark.usefixtures("us_customary", "entity_registry_enabled_by_default")
 async def test_stale_reading_is_unavailable(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
+    integration: Integration, simulator: Simulator
 ) -> None:
     """A reading older than three report intervals is not shown as current."""
-    point_id = point_of(loaded_entry, "Freezer", "Temperature")
-    value = entity_id(hass, SENSOR, point_id, "value")
-    last_reading = entity_id(hass, SENSOR, point_id, "last_reading")
-    connectivity = entity_id(hass, BINARY, point_id, "connectivity")
-    taken_before = hass.states.get(last_reading).state
+    point_id = integration.point_of("Freezer", "Temperature")
+    taken_before = integration.state(SENSOR, point_id, "last_reading")
     taken = datetime.fromisoformat(taken_before)
-    assert hass.states.get(connectivity).state == STATE_ON
+    assert integration.state(BINARY, point_id, "connectivity") == STATE_ON
 
     simulator.set_offline(point_id)
     polls = 0
     while dt_util.utcnow() - taken <= timedelta(minutes=45):
-        assert hass.states.get(value).state != STATE_UNAVAILABLE
-        await advance(hass, freezer)
+        assert integration.state(SENSOR, point_id, "value") != STATE_UNAVAILABLE
+        await integration.advance()
         polls += 1
     assert polls >= 3
-    assert hass.states.get(value).state == STATE_UNAVAILABLE
+    assert integration.state(SENSOR, point_id, "value") == STATE_UNAVAILABLE
     # Why it is unavailable stays visible.
-    assert hass.states.get(last_reading).state == taken_before
-    assert hass.states.get(connectivity).state == STATE_OFF
+    assert integration.state(SENSOR, point_id, "last_reading") == taken_before
+    assert integration.state(BINARY, point_id, "connectivity") == STATE_OFF
 
     simulator.set_offline(point_id, offline=False)
-    await advance(hass, freezer)
+    await integration.advance()
     latest = simulator.latest(point_id)
     assert latest is not None
-    assert float(hass.states.get(value).state) == pytest.approx(latest[1])
-    assert hass.states.get(connectivity).state == STATE_ON
-    assert hass.states.get(last_reading).state == latest[0].isoformat()
+    value = integration.state(SENSOR, point_id, "value")
+    assert float(value) == pytest.approx(latest[1])
+    assert integration.state(BINARY, point_id, "connectivity") == STATE_ON
+    last_reading = integration.state(SENSOR, point_id, "last_reading")
+    assert last_reading == latest[0].isoformat()
 
 
 @pytest.mark.freeze_time(QUIET_SLOT)
 @pytest.mark.usefixtures("us_customary")
-async def test_excursion_raises_the_alarm(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
-) -> None:
+async def test_excursion_raises_the_alarm(integration: Integration) -> None:
     """A freezer warming up shows the reading and SmartSense's alarm."""
-    point_id = point_of(loaded_entry, "Freezer", "Temperature")
-    alarm = entity_id(hass, BINARY, point_id, "alarm")
-    assert hass.states.get(alarm).state == STATE_OFF
-    await push_then_poll(hass, freezer, simulator, point_id, 21.5)
-    assert hass.states.get(entity_id(hass, SENSOR, point_id, "value")).state == "21.5"
-    assert hass.states.get(alarm).state == STATE_ON
+    point_id = integration.point_of("Freezer", "Temperature")
+    assert integration.state(BINARY, point_id, "alarm") == STATE_OFF
+    await integration.push_then_poll(point_id, 21.5)
+    assert integration.state(SENSOR, point_id, "value") == "21.5"
+    assert integration.state(BINARY, point_id, "alarm") == STATE_ON
 
 
 @pytest.mark.freeze_time(QUIET_SLOT)
-async def test_door(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
-) -> None:
+async def test_door(integration: Integration) -> None:
     """A door point is a door binary sensor: 1 is open, 0 is closed."""
-    point_id = point_of(loaded_entry, "Refrigerator", "DoorOpen")
-    door = entity_id(hass, BINARY, point_id, "value")
-    await push_then_poll(hass, freezer, simulator, point_id, 1)
-    assert hass.states.get(door).state == STATE_ON
-    await push_then_poll(hass, freezer, simulator, point_id, 0)
-    assert hass.states.get(door).state == STATE_OFF
+    point_id = integration.point_of("Refrigerator", "DoorOpen")
+    await integration.push_then_poll(point_id, 1)
+    assert integration.state(BINARY, point_id, "value") == STATE_ON
+    await integration.push_then_poll(point_id, 0)
+    assert integration.state(BINARY, point_id, "value") == STATE_OFF
 
 
 async def test_unknown_reading_type_is_a_plain_number(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    simulator: Simulator,
+    integration: Integration, simulator: Simulator
 ) -> None:
     """A reading type SmartSense adds later still shows, with its unit."""
     asset_id = simulator.asset_ids()[0]
     point_id = simulator.add_sensor_point(asset_id, "Vibration", "Compressor", "mm/s")
-    await advance(hass, freezer)
-    state = hass.states.get(entity_id(hass, SENSOR, point_id, "value"))
+    await integration.advance()
+    state = integration.hass.states.get(
+        integration.entity_id(SENSOR, point_id, "value")
+    )
     assert state is not None
     assert state.attributes[ATTR_UNIT_OF_MEASUREMENT] == "mm/s"
     assert "device_class" not in state.attributes
@@ -257,7 +231,7 @@ async def test_unknown_reading_type_is_a_plain_number(
     latest = simulator.latest(point_id)
     if latest is not None:
         assert float(state.state) == pytest.approx(latest[1])
-    assert loaded_entry.state is ConfigEntryState.LOADED
+    assert integration.entry.state is ConfigEntryState.LOADED
 
 
 async def test_large_account_enables_only_readings(

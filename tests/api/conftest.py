@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import aiohttp
 import pytest
@@ -11,13 +12,14 @@ from custom_components.smartsense.api import SmartSenseClient
 from simulator import Simulator
 
 
+@dataclass
 class FakeClock:
     """Monotonic seconds that move only when a test says so."""
 
-    def __init__(self) -> None:
-        self.now = 1000.0
+    now: float = 1000.0
 
     def __call__(self) -> float:
+        """The seconds now, as time.monotonic would give them."""
         return self.now
 
 

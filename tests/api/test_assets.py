@@ -79,38 +79,34 @@ def _page(page: int, total: int, ids: list[str]) -> str:
     )
 
 
-async def test_repeated_page_ends_the_walk(
-    client: SmartSenseClient, simulator: Simulator
+@pytest.mark.parametrize(
+    ("second", "match", "read"),
+    [
+        # A page that repeats assets already read; none is kept twice.
+        (_page(2, 3, ["a", "c"]), "repeats", ["a", "b", "c"]),
+        # An answer for another page than the one asked for.
+        (_page(1, 3, ["c"]), "page 1", ["a", "b", "c"]),
+        # More assets than totalCount announced: all of them.
+        (_page(2, 3, ["c", "d"]), "totalCount", ["a", "b", "c", "d"]),
+    ],
+    ids=["repeated_page", "wrong_page_number", "past_total_count"],
+)
+async def test_inconsistent_paging_ends_the_walk_flagged(
+    client: SmartSenseClient,
+    simulator: Simulator,
+    second: str,
+    match: str,
+    read: list[str],
 ) -> None:
-    """A page that repeats assets already read ends the walk, flagged."""
+    """Paging that contradicts itself ends the walk with what was read, flagged.
+
+    The assets read are usable values, but maybe not every asset.
+    """
     simulator.add_fault("/assets", status=200, body=_page(1, 3, ["a", "b"]))
-    simulator.add_fault("/assets", status=200, body=_page(2, 3, ["a", "c"]))
-    with pytest.raises(SmartSenseListingError, match="repeats") as caught:
+    simulator.add_fault("/assets", status=200, body=second)
+    with pytest.raises(SmartSenseListingError, match=match) as caught:
         await client.async_get_assets()
-    # What was read, none twice: usable values, but maybe not every asset.
-    assert [asset.id for asset in caught.value.assets] == ["a", "b", "c"]
-
-
-async def test_wrong_page_number_ends_the_walk(
-    client: SmartSenseClient, simulator: Simulator
-) -> None:
-    """An answer for another page than the one asked for ends the walk, flagged."""
-    simulator.add_fault("/assets", status=200, body=_page(1, 3, ["a", "b"]))
-    simulator.add_fault("/assets", status=200, body=_page(1, 3, ["c"]))
-    with pytest.raises(SmartSenseListingError, match="page 1") as caught:
-        await client.async_get_assets()
-    assert [asset.id for asset in caught.value.assets] == ["a", "b", "c"]
-
-
-async def test_page_past_total_count_is_flagged(
-    client: SmartSenseClient, simulator: Simulator
-) -> None:
-    """More assets than totalCount announced: all of them, flagged."""
-    simulator.add_fault("/assets", status=200, body=_page(1, 3, ["a", "b"]))
-    simulator.add_fault("/assets", status=200, body=_page(2, 3, ["c", "d"]))
-    with pytest.raises(SmartSenseListingError, match="totalCount") as caught:
-        await client.async_get_assets()
-    assert [asset.id for asset in caught.value.assets] == ["a", "b", "c", "d"]
+    assert [asset.id for asset in caught.value.assets] == read
     # Still a response error to callers that do not look closer.
     assert isinstance(caught.value, SmartSenseResponseError)
 
@@ -262,23 +258,21 @@ async def test_no_request_before_retry_after(
     assert simulator.request_counts["/assets"] == 2
 
 
-@pytest.mark.parametrize("status", [500, 502, 503])
-async def test_server_errors(
-    client: SmartSenseClient, simulator: Simulator, status: int
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        # The service is out, not the data bad.
+        *((status, SmartSenseConnectionError) for status in (500, 502, 503)),
+        # 403 aside (access refused).
+        *((status, SmartSenseResponseError) for status in (404, 410, 422)),
+    ],
+)
+async def test_http_errors(
+    client: SmartSenseClient, simulator: Simulator, status: int, error: type[Exception]
 ) -> None:
-    """5xx answers are connection errors (the service is out, not the data bad)."""
-    simulator.add_fault("/assets", status=status, body="maintenance")
-    with pytest.raises(SmartSenseConnectionError, match=str(status)):
-        await client.async_get_asset_page()
-
-
-@pytest.mark.parametrize("status", [404, 410, 422])
-async def test_client_errors(
-    client: SmartSenseClient, simulator: Simulator, status: int
-) -> None:
-    """Other 4xx answers (403 aside: access refused) are response errors."""
+    """5xx answers are connection errors; other 4xx answers are response errors."""
     simulator.add_fault("/assets", status=status, body="no")
-    with pytest.raises(SmartSenseResponseError, match=str(status)):
+    with pytest.raises(error, match=str(status)):
         await client.async_get_asset_page()
 
 
@@ -424,8 +418,11 @@ async def test_unknown_enum_values_are_kept(
 async def test_values_json_lacks_lose_only_their_part(
     client: SmartSenseClient, simulator: Simulator
 ) -> None:
-    """NaN and Infinity (not JSON, but written by some encoders) lose only the
-    reading or sensor that holds them; times with an offset arrive in UTC."""
+    """NaN and Infinity lose only the reading or sensor that holds them.
+
+    They are not JSON, but some encoders write them. Times with an offset
+    arrive in UTC.
+    """
     reading = {"timestamp": "2026-11-28T03:45:00+02:00", "value": 1}
     nan_reading = {**reading, "value": math.nan}
     air = {"sensor": {"batteryPercent": math.inf}, "lastReading": nan_reading}

@@ -464,8 +464,10 @@ async def test_any_token_answer(
     body: str,
     retry_after: str | None,
 ) -> None:
-    """Whatever the token endpoint answers, over real HTTP: a token the next
-    request can carry, or a SmartSenseError."""
+    """Whatever the token endpoint answers: a usable token or a SmartSenseError.
+
+    Over real HTTP; a token is one the next request can carry.
+    """
     simulator.clear_faults()
     simulator.add_fault(AUTH, status=status, body=body, retry_after=retry_after)
     client = SmartSenseClient(session, "demo", "demo-secret", base_url=simulator.url)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from custom_components.smartsense.api import (
+    Reading,
     SmartSenseClient,
     SmartSenseRateLimitError,
     SmartSenseResponseError,
@@ -17,33 +18,26 @@ from simulator import Simulator
 from .conftest import FakeClock
 
 
+@pytest.mark.parametrize(
+    ("days", "requests"),
+    # A window over 7 days is split into several requests.
+    [(1, 1), (10, 2)],
+    ids=["one_day", "ten_days"],
+)
 async def test_readings_match_the_simulator(
-    client: SmartSenseClient, simulator: Simulator
+    client: SmartSenseClient, simulator: Simulator, days: int, requests: int
 ) -> None:
-    """A day of readings arrives ascending, as the simulator delivered them."""
+    """The window's readings arrive ascending, as the simulator delivered them."""
     point_id = simulator.sensor_point_ids()[0]
     end = simulator.now()
-    start = end - timedelta(days=1)
+    start = end - timedelta(days=days)
     readings = await client.async_get_readings(point_id, start, end)
+    assert simulator.request_counts["/sensorpoints/{id}/readings"] == requests
     assert [(r.timestamp, r.value) for r in readings] == simulator.readings(
         point_id, start, end
     )
-    assert len(readings) > 80
+    assert len(readings) > 80 * days
     assert readings == sorted(readings, key=lambda r: r.timestamp)
-
-
-async def test_long_window_is_split(
-    client: SmartSenseClient, simulator: Simulator
-) -> None:
-    """A window over 7 days takes several requests and loses nothing."""
-    point_id = simulator.sensor_point_ids()[0]
-    end = simulator.now()
-    start = end - timedelta(days=10)
-    readings = await client.async_get_readings(point_id, start, end)
-    assert simulator.request_counts["/sensorpoints/{id}/readings"] == 2
-    assert [(r.timestamp, r.value) for r in readings] == simulator.readings(
-        point_id, start, end
-    )
 
 
 async def test_any_time_zone_is_accepted(
@@ -74,6 +68,14 @@ async def test_naive_or_reversed_window_is_refused(client: SmartSenseClient) -> 
         await client.async_get_readings("sp-1", aware, aware - timedelta(hours=1))
 
 
+async def _last_hour(
+    client: SmartSenseClient, simulator: Simulator, point_id: str
+) -> list[Reading]:
+    """The point's readings of the last hour."""
+    now = simulator.now()
+    return await client.async_get_readings(point_id, now - timedelta(hours=1), now)
+
+
 async def test_bad_readings_are_skipped(
     client: SmartSenseClient, simulator: Simulator
 ) -> None:
@@ -88,8 +90,7 @@ async def test_bad_readings_are_skipped(
         '{"timestamp": "2026-11-28T01:20:00Z", "value": NaN},'
         '{"value": 3}, 7]}',
     )
-    now = simulator.now()
-    readings = await client.async_get_readings("sp-1", now - timedelta(hours=1), now)
+    readings = await _last_hour(client, simulator, "sp-1")
     assert [r.value for r in readings] == [1.5, 2.5]
 
 
@@ -98,9 +99,8 @@ async def test_readings_of_the_wrong_shape(
 ) -> None:
     """A readings answer without a data list is a response error."""
     simulator.add_fault("/sensorpoints", status=200, body='{"readings": []}')
-    now = simulator.now()
     with pytest.raises(SmartSenseResponseError):
-        await client.async_get_readings("sp-1", now - timedelta(hours=1), now)
+        await _last_hour(client, simulator, "sp-1")
 
 
 async def test_rate_limited_readings_pause_only_readings(
@@ -108,16 +108,15 @@ async def test_rate_limited_readings_pause_only_readings(
 ) -> None:
     """A 429 on readings holds back readings, not the asset listing."""
     point_id = simulator.sensor_point_ids()[0]
-    now = simulator.now()
     simulator.add_fault("/sensorpoints", status=429, retry_after="600")
     with pytest.raises(SmartSenseRateLimitError):
-        await client.async_get_readings(point_id, now - timedelta(hours=1), now)
+        await _last_hour(client, simulator, point_id)
     with pytest.raises(SmartSenseRateLimitError):
-        await client.async_get_readings(point_id, now - timedelta(hours=1), now)
+        await _last_hour(client, simulator, point_id)
     assert simulator.request_counts["/sensorpoints/{id}/readings"] == 1
     await client.async_get_asset_page()
     clock.now += 601
-    assert await client.async_get_readings(point_id, now - timedelta(hours=1), now)
+    assert await _last_hour(client, simulator, point_id)
 
 
 async def test_rate_limited_listing_pauses_everything(
@@ -125,10 +124,9 @@ async def test_rate_limited_listing_pauses_everything(
 ) -> None:
     """A 429 on the listing holds back every request until Retry-After."""
     point_id = simulator.sensor_point_ids()[0]
-    now = simulator.now()
     simulator.add_fault("/assets", status=429, retry_after="600")
     with pytest.raises(SmartSenseRateLimitError):
         await client.async_get_asset_page()
     with pytest.raises(SmartSenseRateLimitError):
-        await client.async_get_readings(point_id, now - timedelta(hours=1), now)
+        await _last_hour(client, simulator, point_id)
     assert simulator.request_counts["/sensorpoints/{id}/readings"] == 0

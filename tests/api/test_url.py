@@ -22,10 +22,9 @@ from custom_components.smartsense.api.rate_limit import parse_retry_after
         "http://[::1]:8765",
     ],
 )
-async def test_accepted_urls(url: str) -> None:
-    """https to any host, and http to loopback hosts, are accepted."""
-    async with aiohttp.ClientSession() as session:
-        SmartSenseClient(session, "id", "secret", base_url=url)
+async def test_accepted_urls(session: aiohttp.ClientSession, url: str) -> None:
+    """Accepted: https to any host, and http to loopback hosts."""
+    SmartSenseClient(session, "id", "secret", base_url=url)
 
 
 @pytest.mark.parametrize(
@@ -37,13 +36,20 @@ async def test_accepted_urls(url: str) -> None:
         "ftp://127.0.0.1",
         "api.smartsense.co",
         "https://",
+        # Names that only look local, or that hide another host.
+        "http://0.0.0.0:8765",
+        "http://127.0.0.1.nip.io",
+        "http://localhost.localdomain",
+        "http://127.0.0.1@api.smartsense.co",
+        "HTTP://API.SMARTSENSE.CO",
+        "http://[fe80::1]",
+        "http://2130706433",
     ],
 )
-async def test_refused_urls(url: str) -> None:
+async def test_refused_urls(session: aiohttp.ClientSession, url: str) -> None:
     """Plain http to any other host would send the secret in clear: refused."""
-    async with aiohttp.ClientSession() as session:
-        with pytest.raises(ValueError, match="http") as err:
-            SmartSenseClient(session, "id", "s3cret", base_url=url)
+    with pytest.raises(ValueError, match="http") as err:
+        SmartSenseClient(session, "id", "s3cret", base_url=url)
     assert "s3cret" not in str(err.value)
 
 

@@ -1,0 +1,1 @@
+"""End-to-end tests: Home Assistant and the simulator as real processes."""

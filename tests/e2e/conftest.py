@@ -56,6 +56,7 @@ def e2e_summary(request: pytest.FixtureRequest) -> Callable[[str], None]:
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
+    """Show the lines the end-to-end tests added (versions, timings)."""
     if lines := config.stash.get(_SUMMARY, []):
         terminalreporter.section("end-to-end: Home Assistant under test")
         for line in lines:

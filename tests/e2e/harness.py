@@ -104,12 +104,14 @@ class SimulatorProcess:
     """`python -m simulator` on a free port, with its /_sim control surface."""
 
     def __init__(self, process: asyncio.subprocess.Process, url: str) -> None:
+        """Wrap a started simulator process that serves at `url`."""
         self.process = process
         self.url = url
         self._session = aiohttp.ClientSession()
 
     @classmethod
     async def start(cls, log_path: Path, port: int = 0) -> SimulatorProcess:
+        """Start the simulator; returns once its banner names its URL."""
         with log_path.open("ab") as log:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -137,6 +139,7 @@ class SimulatorProcess:
         )
 
     async def stop(self) -> int:
+        """Stop the simulator (SIGINT); its exit code."""
         await self._session.close()
         code = await _stop_process(self.process, signal.SIGINT, 10)
         await self.process.communicate()  # drain and close the stdout pipe
@@ -153,6 +156,7 @@ class SimulatorProcess:
         return counts
 
     async def reset_counts(self) -> None:
+        """Start the request counts from zero."""
         await self._call("DELETE", "/_sim/requests")
 
     async def add_fault(self, path: str, **fault: Any) -> None:
@@ -168,6 +172,7 @@ class SimulatorProcess:
         )
 
     async def push_reading(self, point_id: str, value: float) -> None:
+        """Deliver a reading of the sensor point now."""
         await self._call(
             "POST", f"/_sim/sensorpoints/{point_id}/reading", {"value": value}
         )
@@ -213,6 +218,7 @@ class HomeAssistantProcess:
     """
 
     def __init__(self, hass: Path, config_dir: Path, port: int, log_path: Path) -> None:
+        """Prepare to run `hass` on `port`; nothing starts yet."""
         self.hass = hass
         self.config_dir = config_dir
         self.url = f"http://{HOST}:{port}"
@@ -270,10 +276,12 @@ class HomeAssistantProcess:
         return code
 
     async def close(self) -> None:
+        """Stop hass and close the HTTP session."""
         await self.stop()
         await self._session.close()
 
     def log_tail(self, lines: int = 60) -> str:
+        """The last lines of hass's console output, for failure messages."""
         try:
             text = self.log_path.read_text(encoding="utf-8", errors="replace")
         except FileNotFoundError:
@@ -343,20 +351,25 @@ class HomeAssistantProcess:
             return await resp.json() if text else None
 
     async def get(self, path: str) -> Any:
+        """GET a REST API path as the owner; the JSON answer."""
         return await self._json("GET", path)
 
     async def post(self, path: str, body: Any = None) -> Any:
+        """POST to a REST API path as the owner; the JSON answer."""
         return await self._json("POST", path, body)
 
     async def call_service(
         self, domain: str, service: str, data: dict[str, Any] | None = None
     ) -> None:
+        """Call a service through the REST API."""
         await self.post(f"/api/services/{domain}/{service}", data or {})
 
     async def states(self) -> dict[str, dict[str, Any]]:
+        """Every entity's state, by entity id."""
         return {state["entity_id"]: state for state in await self.get("/api/states")}
 
     async def state(self, entity_id: str) -> dict[str, Any]:
+        """One entity's state."""
         state: dict[str, Any] = await self.get(f"/api/states/{entity_id}")
         return state
 
@@ -372,6 +385,7 @@ class HomeAssistantProcess:
         return answer["result"]
 
     async def smartsense_entries(self) -> list[dict[str, Any]]:
+        """The SmartSense config entries."""
         entries: list[dict[str, Any]] = await self.get(
             "/api/config/config_entries/entry?domain=smartsense"
         )

@@ -49,8 +49,10 @@ async def _freezer(ha: HomeAssistantProcess, sim: SimulatorProcess) -> tuple[str
 
 
 async def _nth_run(ha: HomeAssistantProcess, n: int, why: str) -> dict[str, Any]:
-    """The automation's n-th run (from 1), once it has finished, from its traces;
-    fails if there are more."""
+    """The automation's n-th run (from 1), once it has finished, from its traces.
+
+    Fails if there are more.
+    """
 
     async def finished() -> dict[str, Any] | None:
         traces: list[dict[str, Any]] = await ha.ws(
@@ -66,8 +68,10 @@ async def _nth_run(ha: HomeAssistantProcess, n: int, why: str) -> dict[str, Any]
 async def test_blueprint_automation_alerts_on_excursion_and_outage(
     home_assistant: HomeAssistantProcess, simulator_process: SimulatorProcess
 ) -> None:
-    """An automation from the blueprint runs for an excursion and for an
-    outage, each after the duration, and never while the reading is in range."""
+    """An automation from the blueprint runs for an excursion and for an outage.
+
+    Each run comes after the duration; none while the reading is in range.
+    """
     ha, sim = home_assistant, simulator_process
     folder = ha.config_dir / "blueprints" / "automation" / "smartsense"
     folder.mkdir(parents=True)
@@ -83,8 +87,10 @@ async def test_blueprint_automation_alerts_on_excursion_and_outage(
     assert (await ha.state(freezer))["attributes"]["unit_of_measurement"] == "°F"
 
     async def poll_shows(value: float | None) -> dict[str, Any]:
-        """Ask for a poll, as a dashboard would, until the freezer shows
-        `value` (None: unavailable); the freezer's state then."""
+        """Ask for polls, as a dashboard would, until the freezer shows `value`.
+
+        `value` None means unavailable. Returns the freezer's state then.
+        """
         shows = "unavailable" if value is None else str(value)
 
         async def shown() -> dict[str, Any] | None:

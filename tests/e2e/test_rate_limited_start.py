@@ -31,6 +31,7 @@ async def test_rate_limited_start_loads_within_about_a_minute(
     hass_executable: Path,
     e2e_summary: Callable[[str], None],
 ) -> None:
+    """The entry loads about a minute after the first 429, not 15 minutes."""
     ha, sim = home_assistant, simulator_process
     entry = await ha.add_smartsense("demo", "demo-secret", sim.url)
     await ha.wait_entry_loaded()

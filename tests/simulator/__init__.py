@@ -1,0 +1,1 @@
+"""Tests of the SmartSense simulator on its own."""

@@ -16,6 +16,7 @@ GRANT = {"grant_type": "client_credentials"}
 
 @pytest.fixture
 async def sim() -> AsyncIterator[Simulator]:
+    """A simulator of the default demo account, started."""
     simulator = Simulator()
     await simulator.start()
     yield simulator
@@ -24,6 +25,7 @@ async def sim() -> AsyncIterator[Simulator]:
 
 @pytest.fixture
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain aiohttp session to talk to it."""
     async with aiohttp.ClientSession() as client:
         yield client
 
@@ -76,6 +78,7 @@ async def _all_assets(
 async def test_token_issue_expiry_and_revocation(
     sim: Simulator, session: aiohttp.ClientSession
 ) -> None:
+    """Tokens last their lifetime; revocation, rotation and bad grants refuse."""
     token = await _token(session, sim)
     assert (await _get(session, sim, "/assets", token))[0] == 200
 
@@ -112,6 +115,7 @@ async def test_token_issue_expiry_and_revocation(
 async def test_paging_and_request_validation(
     sim: Simulator, session: aiohttp.ClientSession
 ) -> None:
+    """Pages cover every asset once; bad paging or Accept is refused."""
     token = await _token(session, sim)
     status, first = await _get(session, sim, "/assets", token)
     assert status == 200
@@ -147,6 +151,7 @@ async def test_paging_and_request_validation(
 async def test_readings_endpoint(
     sim: Simulator, session: aiohttp.ClientSession
 ) -> None:
+    """Readings of a window as generated, in UTC; bad windows are refused."""
     token = await _token(session, sim)
     point = sim.sensor_point_ids()[0]
     end = sim.now()
@@ -185,6 +190,7 @@ async def test_readings_endpoint(
 
 
 async def test_faults(sim: Simulator, session: aiohttp.ClientSession) -> None:
+    """Queued faults answer in order, each as often as asked, then real answers."""
     token = await _token(session, sim)
     sim.add_fault("/assets", count=2, status=429, retry_after="30", body="slow down")
     sim.add_fault("/assets", status=503)
@@ -303,6 +309,7 @@ async def test_timed_fault(sim: Simulator, session: aiohttp.ClientSession) -> No
 async def test_ten_thousand_points_all_served(
     session: aiohttp.ClientSession,
 ) -> None:
+    """An account of 10,000 sensor points is served whole, each with a reading."""
     sim = Simulator(SimConfig(accounts=[Account(sensor_points=10_000)]))
     await sim.start()
     try:
@@ -318,6 +325,8 @@ async def test_ten_thousand_points_all_served(
 
 
 def test_same_seed_same_account_and_values() -> None:
+    """A seed fixes the account and its readings; another seed changes them."""
+
     def account(seed: int) -> Simulator:
         return Simulator(SimConfig(accounts=[Account(seed=seed, sensor_points=60)]))
 
@@ -333,8 +342,10 @@ def test_same_seed_same_account_and_values() -> None:
 
 
 async def test_chain_of_locations(session: aiohttp.ClientSession) -> None:
-    """--locations deals the assets over that many locations; an asset added
-    at a new location name opens that location."""
+    """--locations deals the assets over that many locations.
+
+    An asset added at a new location name opens that location.
+    """
     sim = Simulator(SimConfig(accounts=[Account(sensor_points=60, locations=12)]))
     await sim.start()
     try:
@@ -364,6 +375,7 @@ async def test_chain_of_locations(session: aiohttp.ClientSession) -> None:
 
 
 def test_store_and_forward_and_offline(freezer: FrozenDateTimeFactory) -> None:
+    """Late readings arrive within 45 minutes; offline points deliver them later."""
     freezer.move_to("2026-11-28T12:00:00Z")
     sim = Simulator(SimConfig(accounts=[Account(sensor_points=200)]))
     assert sim.now() == datetime(2026, 11, 28, 12, tzinfo=UTC)
@@ -396,6 +408,7 @@ def test_store_and_forward_and_offline(freezer: FrozenDateTimeFactory) -> None:
 
 
 async def test_data_control(sim: Simulator, session: aiohttp.ClientSession) -> None:
+    """Assets and points added, patched and removed show in what is served."""
     token = await _token(session, sim)
     asset = sim.add_asset("Freezer", "Lab Freezer")
     point = sim.sensor_point_ids(asset_id=asset)[0]
@@ -431,6 +444,7 @@ async def test_data_control(sim: Simulator, session: aiohttp.ClientSession) -> N
 async def test_celsius_account_and_second_client(
     session: aiohttp.ClientSession,
 ) -> None:
+    """A second client sees only its own account, in °C."""
     sim = Simulator(
         SimConfig(
             accounts=[
@@ -463,6 +477,8 @@ async def test_celsius_account_and_second_client(
 
 
 async def test_control_surface(sim: Simulator, session: aiohttp.ClientSession) -> None:
+    """Every /_sim control works over HTTP."""
+
     async def call(method: str, path: str, body: object = None) -> Any:
         async with session.request(method, f"{sim.url}/_sim{path}", json=body) as r:
             assert r.status == 200, await r.text()
