@@ -879,8 +879,11 @@ async def test_fault_soak(
     request: pytest.FixtureRequest,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Weeks of polls through every fault: always recovers, never leaks, no reauth
-    but after a real rotation, no request before Retry-After."""
+    """Weeks of polls through every fault: recovery, and nothing a user would miss.
+
+    Always recovers within one poll, never leaks a secret, no reauthentication
+    but after a real rotation, and no request before Retry-After.
+    """
     full = bool(request.config.getoption("--soak"))
     seed = request.config.getoption("--soak-seed")
     seed = SEED if seed is None else int(seed)
