@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.core import CALLBACK_TYPE, callback
@@ -63,6 +62,33 @@ class SmartSenseRuntimeData:
     backfill: Backfill
 
 
+class _Listener:
+    """A coordinator listener kept for the batches; calling it removes it.
+
+    One object per listener (an entity): at 10,000 entities, a partial with
+    its arguments, keywords and bound method each would be 40,000 objects for
+    every full pass of the cyclic garbage collector.
+    """
+
+    __slots__ = ("_kept", "_remove", "update_callback")
+
+    def __init__(
+        self,
+        kept: dict[_Listener, None],
+        update_callback: CALLBACK_TYPE,
+        remove: CALLBACK_TYPE,
+    ) -> None:
+        self._kept = kept
+        self._remove = remove
+        self.update_callback = update_callback
+
+    @callback
+    def __call__(self) -> None:
+        """Stop listening."""
+        del self._kept[self]
+        self._remove()
+
+
 def access_refused_issue_id(entry: SmartSenseConfigEntry) -> str:
     """The repair issue saying SmartSense has long refused the entry its data."""
     return f"access_refused_{entry.entry_id}"
@@ -95,8 +121,8 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         # listing, whatever its location (see locations).
         self.selection = selection_of(entry.options)
         self._listed: list[Asset] = []
-        # Every listener's callback, keyed by its remover, for the batches.
-        self._callbacks: dict[Callable[[], None], CALLBACK_TYPE] = {}
+        # Every listener, for the batches (in the order they were added).
+        self._listening: dict[_Listener, None] = {}
 
     @callback
     @override
@@ -105,19 +131,15 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
     ) -> Callable[[], None]:
         """Listen for data updates; the callback is also kept for the batches."""
         remove = super().async_add_listener(update_callback, context)
-        self._callbacks[remove] = update_callback
-        return partial(self._async_remove_listener, remove)
-
-    @callback
-    def _async_remove_listener(self, remove: Callable[[], None]) -> None:
-        del self._callbacks[remove]
-        remove()
+        listener = _Listener(self._listening, update_callback, remove)
+        self._listening[listener] = None
+        return listener
 
     @callback
     @override
     def async_update_listeners(self) -> None:
         """Update every listener: at once, or in batches for a large account."""
-        if len(self._callbacks) <= LISTENER_BATCH:
+        if len(self._listening) <= LISTENER_BATCH:
             super().async_update_listeners()
             return
         if self._batches is not None:
@@ -127,27 +149,25 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         # as the poll that ends here has just held the loop for a while.
         self._batches = self.config_entry.async_create_task(
             self.hass,
-            self._async_update_in_batches(list(self._callbacks.items())),
+            self._async_update_in_batches(list(self._listening)),
             "smartsense update listeners",
             eager_start=False,
         )
 
-    async def _async_update_in_batches(
-        self, listeners: list[tuple[Callable[[], None], CALLBACK_TYPE]]
-    ) -> None:
+    async def _async_update_in_batches(self, listeners: list[_Listener]) -> None:
         for start in range(0, len(listeners), LISTENER_BATCH):
             if start:
                 await asyncio.sleep(0)
-            for remove, update_callback in listeners[start : start + LISTENER_BATCH]:
+            for listener in listeners[start : start + LISTENER_BATCH]:
                 # Skip a listener removed since (an entity removed meanwhile).
-                if remove not in self._callbacks:
+                if listener not in self._listening:
                     continue
                 try:
-                    update_callback()
+                    listener.update_callback()
                 except Exception:
                     self.logger.exception(
                         "Unexpected error updating listener %s for %s",
-                        id(update_callback),
+                        id(listener.update_callback),
                         self.name,
                     )
 
