@@ -87,6 +87,8 @@ def census(
     entities = [obj for obj in new.values() if isinstance(obj, SmartSenseEntity)]
     for entity in entities:
         owner[id(entity)] = "ours: entity objects"
+        # Its attribute dict, which Home Assistant's cached properties create.
+        owner[id(vars(entity))] = "HA: entity attribute dicts"
         for name in _OURS:
             if (value := getattr(entity, name, None)) is not None:
                 claim(value, f"ours: entity.{name}")
