@@ -199,15 +199,18 @@ class Backfill:
     def async_track(self, data: SmartSenseData) -> None:
         """Account for a successful poll; queue the gaps it reveals."""
         oldest = dt_util.utcnow() - MAX_AGE
+        # Locals: at 10,000 sensor points this loop runs on every poll.
+        accounted, intervals = self.accounted, data.intervals
+        door = ReadingType.DOOR_OPEN
         for point_id, point in data.points.items():
-            if point.reading_type == ReadingType.DOOR_OPEN or not point.last_reading:
+            if (reading := point.last_reading) is None or point.reading_type == door:
                 continue
-            newest = point.last_reading.timestamp
-            before = self.accounted.get(point_id)
+            newest = reading.timestamp
+            before = accounted.get(point_id)
             if before is not None and newest <= before:
                 continue
-            self.accounted[point_id] = newest
-            interval = data.intervals.get(point_id, DEFAULT_REPORT_INTERVAL)
+            accounted[point_id] = newest
+            interval = intervals.get(point_id, DEFAULT_REPORT_INTERVAL)
             if before is None or newest - before <= interval:
                 continue
             start = max(before, oldest)

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.core import CALLBACK_TYPE, callback
@@ -21,7 +20,6 @@ from homeassistant.helpers.update_coordinator import (
 
 from .api import (
     Asset,
-    SensorPoint,
     SmartSenseAccessRefusedError,
     SmartSenseAuthError,
     SmartSenseClient,
@@ -53,6 +51,7 @@ type SmartSenseConfigEntry = ConfigEntry[SmartSenseRuntimeData]
 # loop, so that tens of thousands of state writes never hold the loop for
 # seconds (docs/performance.md).
 LISTENER_BATCH = 250
+_NO_TIME = timedelta(0)
 
 
 @dataclass(slots=True)
@@ -61,6 +60,33 @@ class SmartSenseRuntimeData:
 
     coordinator: SmartSenseCoordinator
     backfill: Backfill
+
+
+class _Listener:
+    """A coordinator listener kept for the batches; calling it removes it.
+
+    One object per listener (an entity): at 10,000 entities, a partial with
+    its arguments, keywords and bound method each would be 40,000 objects for
+    every full pass of the cyclic garbage collector.
+    """
+
+    __slots__ = ("_kept", "_remove", "update_callback")
+
+    def __init__(
+        self,
+        kept: dict[_Listener, None],
+        update_callback: CALLBACK_TYPE,
+        remove: CALLBACK_TYPE,
+    ) -> None:
+        self._kept = kept
+        self._remove = remove
+        self.update_callback = update_callback
+
+    @callback
+    def __call__(self) -> None:
+        """Stop listening."""
+        del self._kept[self]
+        self._remove()
 
 
 def access_refused_issue_id(entry: SmartSenseConfigEntry) -> str:
@@ -91,12 +117,12 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         self.removal = Removal(hass, entry)
         self.last_retry_after: float | None = None
         self._batches: asyncio.Task[None] | None = None
-        # The locations the entry brings in, and every location of the last
-        # listing (the options flow offers them).
+        # The locations the entry brings in, and every asset of the last
+        # listing, whatever its location (see locations).
         self.selection = selection_of(entry.options)
-        self.locations: dict[str, LocationSummary] = {}
-        # Every listener's callback, keyed by its remover, for the batches.
-        self._callbacks: dict[Callable[[], None], CALLBACK_TYPE] = {}
+        self._listed: list[Asset] = []
+        # Every listener, for the batches (in the order they were added).
+        self._listening: dict[_Listener, None] = {}
 
     @callback
     @override
@@ -105,19 +131,15 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
     ) -> Callable[[], None]:
         """Listen for data updates; the callback is also kept for the batches."""
         remove = super().async_add_listener(update_callback, context)
-        self._callbacks[remove] = update_callback
-        return partial(self._async_remove_listener, remove)
-
-    @callback
-    def _async_remove_listener(self, remove: Callable[[], None]) -> None:
-        del self._callbacks[remove]
-        remove()
+        listener = _Listener(self._listening, update_callback, remove)
+        self._listening[listener] = None
+        return listener
 
     @callback
     @override
     def async_update_listeners(self) -> None:
         """Update every listener: at once, or in batches for a large account."""
-        if len(self._callbacks) <= LISTENER_BATCH:
+        if len(self._listening) <= LISTENER_BATCH:
             super().async_update_listeners()
             return
         if self._batches is not None:
@@ -127,27 +149,25 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         # as the poll that ends here has just held the loop for a while.
         self._batches = self.config_entry.async_create_task(
             self.hass,
-            self._async_update_in_batches(list(self._callbacks.items())),
+            self._async_update_in_batches(list(self._listening)),
             "smartsense update listeners",
             eager_start=False,
         )
 
-    async def _async_update_in_batches(
-        self, listeners: list[tuple[Callable[[], None], CALLBACK_TYPE]]
-    ) -> None:
+    async def _async_update_in_batches(self, listeners: list[_Listener]) -> None:
         for start in range(0, len(listeners), LISTENER_BATCH):
             if start:
                 await asyncio.sleep(0)
-            for remove, update_callback in listeners[start : start + LISTENER_BATCH]:
+            for listener in listeners[start : start + LISTENER_BATCH]:
                 # Skip a listener removed since (an entity removed meanwhile).
-                if remove not in self._callbacks:
+                if listener not in self._listening:
                     continue
                 try:
-                    update_callback()
+                    listener.update_callback()
                 except Exception:
                     self.logger.exception(
                         "Unexpected error updating listener %s for %s",
-                        id(update_callback),
+                        id(listener.update_callback),
                         self.name,
                     )
 
@@ -186,8 +206,8 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         # A turn of the loop between reading the listing's last page and
         # indexing it: at 10,000 sensor points each takes tens of milliseconds.
         await asyncio.sleep(0)
+        self._listed = assets
         # The one place that leaves out the locations the user did not choose.
-        self.locations = summarize(assets)
         data = self._index(selected(assets, self.selection))
         self.last_retry_after = None
         ir.async_delete_issue(
@@ -195,6 +215,15 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         )
         self.removal.async_update(data.assets.keys(), data.points.keys(), contradiction)
         return data
+
+    @property
+    def locations(self) -> dict[str, LocationSummary]:
+        """Every location of the last listing (the options flow offers them).
+
+        Summed up when asked for, not on every poll: at 10,000 sensor points
+        that costs milliseconds that only the options flow and diagnostics need.
+        """
+        return summarize(self._listed)
 
     def _create_access_refused_issue(self) -> None:
         ir.async_create_issue(
@@ -232,23 +261,28 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         )
 
     def _index(self, assets: list[Asset]) -> SmartSenseData:
-        points: dict[str, SensorPoint] = {}
-        asset_of_point: dict[str, str] = {}
-        for asset in assets:
-            for point in asset.sensor_points:
-                points[point.id] = point
-                asset_of_point[point.id] = asset.id
+        # Comprehensions and locals: at 10,000 sensor points these loops cost
+        # milliseconds on every poll.
+        points = {point.id: point for asset in assets for point in asset.sensor_points}
+        asset_of_point = {
+            point.id: asset.id for asset in assets for point in asset.sensor_points
+        }
         previous = self.data
         intervals: dict[str, timedelta] = {}
         if previous is not None:
+            known, points_before = previous.intervals, previous.points
             for point_id, point in points.items():
-                interval = previous.intervals.get(point_id)
-                before = previous.points.get(point_id)
-                if before and before.last_reading and point.last_reading:
-                    step = point.last_reading.timestamp - before.last_reading.timestamp
+                interval = known.get(point_id)
+                before = points_before.get(point_id)
+                if (
+                    before is not None
+                    and (reading := point.last_reading) is not None
+                    and (earlier := before.last_reading) is not None
+                ):
+                    step = reading.timestamp - earlier.timestamp
                     # The smallest step seen is the report interval; a longer
                     # one only means readings were missed or polled slowly.
-                    if step > timedelta(0) and (interval is None or step < interval):
+                    if step > _NO_TIME and (interval is None or step < interval):
                         interval = step
                 if interval is not None:
                     intervals[point_id] = interval

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from homeassistant.components.binary_sensor import BinarySensorEntityDescription
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
@@ -53,7 +54,14 @@ class SmartSenseSensorEntityDescription(
 
 def measurement_description(point: SensorPoint) -> SmartSenseSensorEntityDescription:
     """The description of a numeric point's own reading."""
-    device_class, native_unit = measurement_kind(point)
+    return _measurement_description(*measurement_kind(point))
+
+
+@cache
+def _measurement_description(
+    device_class: SensorDeviceClass | None, native_unit: str | None
+) -> SmartSenseSensorEntityDescription:
+    # One per kind of reading, shared by the points of that kind.
     return SmartSenseSensorEntityDescription(
         key=READING,
         translation_key="reading",

@@ -75,29 +75,15 @@ def reading_limits(point: SensorPoint) -> Limits:
     return _READINGS.get(point.reading_type, {}).get(point.unit or "", FINITE)
 
 
-class PlausibilityCheck:
-    """One entity's check of its values; logs the first implausible one."""
-
-    def __init__(self, point_id: str, what: str) -> None:
-        """Check the values called ``what`` of one sensor point."""
-        self._point_id = point_id
-        self._what = what
-        self._logged = False
-
-    def __call__(self, value: float, limits: Limits) -> float | None:
-        """The value if it is plausible, else None (shown as unknown)."""
-        if value in limits:
-            return value
-        if not self._logged:
-            self._logged = True
-            LOGGER.warning(
-                "SmartSense reported %s as the %s of sensor point %s, outside the"
-                " plausible %s to %s; it is shown as unknown (logged once per"
-                " sensor point)",
-                value,
-                self._what,
-                self._point_id,
-                limits.low,
-                limits.high,
-            )
-        return None
+def log_implausible(value: float, what: str, point_id: str, limits: Limits) -> None:
+    """Say that a value is shown as unknown (entities say it once each)."""
+    LOGGER.warning(
+        "SmartSense reported %s as the %s of sensor point %s, outside the"
+        " plausible %s to %s; it is shown as unknown (logged once per"
+        " sensor point)",
+        value,
+        what,
+        point_id,
+        limits.low,
+        limits.high,
+    )

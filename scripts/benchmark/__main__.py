@@ -26,7 +26,7 @@ from .harness import POLL_SECONDS, ROOT, SimulatorProcess, Warnings
 from .in_home_assistant import measure_setup
 from .polls import measure_polls
 from .probe import LoopProbe
-from .report import label, machine, table, targets
+from .report import census_table, label, machine, table, targets
 
 DEFAULT_SIZES = (10, 1_000, 10_000)
 DAY_POLLS = 24 * 3600 // POLL_SECONDS  # 96
@@ -34,7 +34,7 @@ HA_POLLS = 5
 
 
 async def _worker(
-    sensor_points: int, phase: str, polls: int, ha_polls: int
+    sensor_points: int, phase: str, polls: int, ha_polls: int, *, with_census: bool
 ) -> dict[str, Any]:
     warnings = Warnings()
     logging.getLogger().addHandler(warnings)
@@ -45,7 +45,11 @@ async def _worker(
     try:
         with tempfile.TemporaryDirectory() as config_dir, probe.installed():
             if phase == "setup":
-                result.update(await measure_setup(sim, probe, config_dir, ha_polls))
+                result.update(
+                    await measure_setup(
+                        sim, probe, config_dir, ha_polls, with_census=with_census
+                    )
+                )
             else:
                 result.update(await measure_polls(sim, probe, config_dir, polls))
     finally:
@@ -63,14 +67,26 @@ def _worker_main(args: argparse.Namespace) -> None:
     )
     with cap:
         result = asyncio.run(
-            _worker(args.worker, args.phase, args.polls, args.ha_polls)
+            _worker(
+                args.worker,
+                args.phase,
+                args.polls,
+                args.ha_polls,
+                with_census=args.census,
+            )
         )
     result["uncapped"] = args.uncapped
     Path(args.out).write_text(json.dumps(result, indent=2))
 
 
 def _run_worker(
-    size: int, phase: str, polls: int, ha_polls: int, *, uncapped: bool = False
+    size: int,
+    phase: str,
+    polls: int,
+    ha_polls: int,
+    *,
+    uncapped: bool = False,
+    with_census: bool = False,
 ) -> dict[str, Any]:
     """One phase for one size, in a fresh process: no run inherits another's heap."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -92,6 +108,8 @@ def _run_worker(
         ]
         if uncapped:
             command.append("--uncapped")
+        if with_census:
+            command.append("--census")
         started = time.perf_counter()
         done = subprocess.run(  # noqa: S603
             command, cwd=ROOT, capture_output=True, text=True, check=False
@@ -142,6 +160,11 @@ def _arguments() -> argparse.ArgumentParser:
         action="store_true",
         help="skip the runs with Home Assistant's entity cap lifted",
     )
+    parser.add_argument(
+        "--census",
+        action="store_true",
+        help="after setup, count the tracked objects by owner and type (slow)",
+    )
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--phase", choices=("setup", "update"), help=argparse.SUPPRESS)
@@ -155,7 +178,9 @@ def _runs(args: argparse.Namespace) -> list[dict[str, Any]]:
     runs: list[dict[str, Any]] = []
     for size in args.sizes:
         print(f"bench: {size:,} sensor points ...", file=sys.stderr, flush=True)
-        run = _run_worker(size, "setup", args.polls, args.ha_polls)
+        run = _run_worker(
+            size, "setup", args.polls, args.ha_polls, with_census=args.census
+        )
         if args.polls:
             update = _run_worker(size, "update", args.polls, args.ha_polls)
             run["warnings"] += update.pop("warnings")
@@ -179,6 +204,11 @@ def _print(report: dict[str, Any]) -> None:
     runs = report["runs"]
     print(table(runs))
     print()
+    for run in runs:
+        if "census" in run:
+            print(f"Objects tracked after setup, {label(run)} sensor points:")
+            print(census_table(run["census"]))
+            print()
     for check in report["targets"]:
         mark = "met   " if check["met"] else "MISSED"
         print(f"{mark} {check['target']}: {check['figure']}")

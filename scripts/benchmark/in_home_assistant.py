@@ -19,6 +19,7 @@ from custom_components.smartsense.coordinator import (
     SmartSenseCoordinator,
 )
 
+from .census import census, tracked_ids
 from .harness import (
     POLL_SECONDS,
     SimulatorProcess,
@@ -33,7 +34,12 @@ REGISTRY_SAVE_WAIT = 11.0
 
 
 async def measure_setup(
-    sim: SimulatorProcess, probe: LoopProbe, config_dir: str, ha_polls: int
+    sim: SimulatorProcess,
+    probe: LoopProbe,
+    config_dir: str,
+    ha_polls: int,
+    *,
+    with_census: bool = False,
 ) -> dict[str, Any]:
     """Set the integration up in Home Assistant, then poll it a few times."""
     marks: dict[str, float] = {}
@@ -57,6 +63,7 @@ async def measure_setup(
         entry = config_entry(sim.url)
         entry.add_to_hass(hass)
         await sim.reset_counts()
+        before = tracked_ids() if with_census else set()
         gc.collect()
         # End this callback here, so that the collection above (the benchmark's
         # own) is not counted as a block of the setup below.
@@ -137,6 +144,8 @@ async def measure_setup(
         }
         # What a full cyclic GC pass walks (after the peak RSS was read).
         result["gc_tracked_objects"] = len(gc.get_objects())
+        if with_census:
+            result["census"] = census(hass, entry, before)
         await hass.config_entries.async_unload(entry.entry_id)
     return result
 

@@ -189,6 +189,21 @@ def table(runs: list[Run]) -> str:
     return "\n".join(lines)
 
 
+def census_table(counted: dict[str, Any]) -> str:
+    """The census of tracked objects (census.py) as a Markdown table."""
+    lines = [
+        "| Owner | Objects | Most common types |",
+        "| --- | ---: | --- |",
+        f"| Home Assistant before setup | {counted['before_setup']:,} | |",
+    ]
+    for group, counts in counted["groups"].items():
+        kinds = ", ".join(f"{kind} {n:,}" for kind, n in counts["types"].items())
+        lines.append(f"| {group} | {counts['total']:,} | {kinds} |")
+    total = counted["before_setup"] + counted["added"]
+    lines.append(f"| **total** | **{total:,}** | |")
+    return "\n".join(lines)
+
+
 def targets(runs: list[Run]) -> list[dict[str, Any]]:
     """Each target and whether this run meets it."""
     checks: list[dict[str, Any]] = []

@@ -176,6 +176,7 @@ class _Readings[T](Struct):
     data: list[T]
 
 
+_WHOLE_PAGE = msgspec.json.Decoder(_Page[Asset])
 _PAGE = msgspec.json.Decoder(_Page[Raw])
 _READINGS = msgspec.json.Decoder(_Readings[Raw])
 _ASSET = msgspec.json.Decoder(Asset)
@@ -194,7 +195,23 @@ _NESTED = [
 
 
 def decode_asset_page(body: bytes) -> AssetPage:
-    """Decode one page of ``GET /assets``."""
+    """Decode one page of ``GET /assets``.
+
+    A page without a malformed asset is decoded in one call; any other page is
+    decoded again, its envelope first and then each asset on its own.
+    """
+    try:
+        page = _WHOLE_PAGE.decode(body)
+    except msgspec.DecodeError, RecursionError:
+        pass
+    else:
+        return AssetPage(
+            assets=tuple(page.data),
+            page=page.page,
+            page_size=page.page_size,
+            total_count=page.total_count,
+            received=len(page.data),
+        )
     envelope = _envelope(body, _PAGE, _Page[Any], "asset listing")
     assets = (_asset(item) for item in envelope.data)
     return AssetPage(
