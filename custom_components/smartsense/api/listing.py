@@ -73,9 +73,13 @@ async def _walk(get_page: Callable[[int], Awaitable[AssetPage]]) -> list[Asset]:
     page_number = 1
     while True:
         page = await get_page(page_number)
+        # Each page's ids once, and set operations: this runs for every asset
+        # on every poll (docs/performance.md).
+        ids = [asset.id for asset in page.assets]
+        repeats = not seen.isdisjoint(ids)
         if page.page != page_number:
             contradiction = f"asked for page {page_number}, got page {page.page}"
-        elif any(asset.id in seen for asset in page.assets):
+        elif repeats:
             contradiction = f"page {page_number} repeats assets"
         elif contradiction is None:
             if total is not None and page.total_count != total:
@@ -83,8 +87,12 @@ async def _walk(get_page: Callable[[int], Awaitable[AssetPage]]) -> list[Asset]:
             total = page.total_count
             if page.received == 0 and received < total:
                 raise _ListingChanged
-        new = [asset for asset in page.assets if asset.id not in seen]
-        seen.update(asset.id for asset in new)
+        new = (
+            [asset for asset in page.assets if asset.id not in seen]
+            if repeats
+            else page.assets
+        )
+        seen.update(ids)
         assets.extend(new)
         received += page.received
         if page.page != page_number or len(new) < len(page.assets):
