@@ -39,6 +39,7 @@ from .api import (
     SmartSenseRateLimitError,
 )
 from .const import DOMAIN, LOGGER, WEB_APP_URL
+from .ids import device_identifier
 from .locations import (
     ALL_LOCATIONS,
     CONF_LOCATIONS,
@@ -363,7 +364,7 @@ class SmartSenseOptionsFlow(OptionsFlowWithReload):
             if is_selected(location_id(asset), selection):
                 continue
             if device := registry.async_get_device_by_identifier(
-                (DOMAIN, asset.id), entry_id
+                device_identifier(asset.id), entry_id
             ):
                 LOGGER.debug("Removing asset %s of a location left out", asset.id)
                 registry.async_remove_device(device.id)

@@ -10,9 +10,7 @@ from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import (
-    issue_registry as ir,
-)
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import (
     TimestampDataUpdateCoordinator,
     UpdateFailed,
