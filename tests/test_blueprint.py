@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 import re
 import shutil
@@ -27,6 +28,7 @@ from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_fire_time_changed,
     async_mock_service,
 )
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
@@ -272,3 +274,46 @@ async def test_default_action_notifies_in_home_assistant(
     assert [(n["title"], n["message"]) for n in notifications] == [
         (name, f"{name} has been out of range for 0:10:00: 20.0 °F.")
     ]
+
+
+@pytest.mark.freeze_time(QUIET_SLOT)
+@pytest.mark.timeout(60)  # runs that never end would keep the test waiting
+async def test_outage_runs_every_sensors_slow_actions_at_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    watch: StartWatch,
+) -> None:
+    """40 sensors unavailable together: 40 alerts, side by side, none dropped.
+
+    Each alert's action takes a minute; all have run a minute after the
+    duration, not one after the other (queued) and none dropped (beyond the
+    mode's max).
+    """
+    rooms = {simulator.add_asset("Room") for _ in range(20)}
+    await advance(hass, freezer)  # the poll that lists them
+    sensors = sorted(
+        entity_id(hass, "sensor", point_id, "value")
+        for room in rooms
+        for point_id in simulator.sensor_point_ids(asset_id=room)
+    )
+    actions = [
+        {"delay": {"minutes": 1}},
+        {"action": "test.alert", "data": {"sensor": "{{ trigger.entity_id }}"}},
+    ]
+    w = await watch(10, sensors=sensors, actions=actions)
+
+    simulator.add_fault("/assets", status=503, count=3)
+    await advance(hass, freezer)  # the next poll fails
+    assert {hass.states.get(sensor).state for sensor in sensors} == {STATE_UNAVAILABLE}
+    await advance(hass, freezer, minutes=9)
+    # Not advance(): waiting for the runs to end would wait for ever, as the
+    # clock stands still while their actions wait.
+    freezer.tick(timedelta(minutes=1))
+    async_fire_time_changed(hass)
+    assert hass.states.get(AUTOMATION).attributes["current"] == len(sensors)
+    assert w.calls == []
+    freezer.tick(timedelta(minutes=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert sorted(call.data["sensor"] for call in w.calls) == sensors

@@ -181,7 +181,7 @@ async def test_no_backfill_without_the_recorder(
 @pytest.mark.parametrize(
     ("retry_after", "reason"),
     [
-        ("60", "the next poll waits 60 seconds"),
+        ("60", "asks it again in 60 seconds at the earliest"),
         (None, "gave no time to wait"),
     ],
 )

@@ -237,10 +237,13 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
     def _rate_limited(self, retry_after: float | None) -> UpdateFailed:
         """The failure of a poll that SmartSense answered with 429.
 
-        Before the first successful poll (setup), Home Assistant retries the
-        setup after exactly the wait given here: only SmartSense's own
-        Retry-After, or its own back-off when there is none. A running entry
-        never polls sooner than its interval either.
+        At setup (before the first successful poll) the wait is SmartSense's
+        own Retry-After. Home Assistant 2026.11 retries the setup no sooner
+        than that (nor than its own back-off); 2026.10 ignores it and retries
+        on its back-off (5, 10, 20, 40 s ...), and the client refuses such a
+        retry without a request until the wait has passed. Without a
+        Retry-After, setup retries on Home Assistant's back-off. A running
+        entry polls again after the wait, never sooner than its interval.
         """
         self.last_retry_after = retry_after
         wait = retry_after

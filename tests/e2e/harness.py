@@ -171,6 +171,12 @@ class SimulatorProcess:
             {"client_id": client_id, "client_secret": client_secret},
         )
 
+    async def add_asset(self, asset_type: str) -> str:
+        """Add an asset with its type's usual sensor points; its id."""
+        answer = await self._call("POST", "/_sim/assets", {"asset_type": asset_type})
+        asset_id: str = answer["id"]
+        return asset_id
+
     async def push_reading(self, point_id: str, value: float) -> None:
         """Deliver a reading of the sensor point now."""
         await self._call(

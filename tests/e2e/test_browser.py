@@ -7,7 +7,8 @@ created device, taking screenshots on the way.
 
 The screenshots go to the test's temporary folder; with
 SMARTSENSE_SCREENSHOTS=docs they also replace docs/config-flow.png,
-docs/config-flow-locations.png and docs/device.png, which the README shows.
+docs/config-flow-locations.png and docs/device.png, which the README and
+CONTRIBUTING.md show.
 """
 
 from __future__ import annotations
