@@ -74,7 +74,8 @@ def release_of_this_tree(
     folder = integration_dir(root)
     shutil.copytree(integration_dir(ROOT), folder)
     manifest = json.loads((folder / "manifest.json").read_text())
-    (folder / "manifest.json").write_text(json.dumps({**manifest, "version": version}))
+    manifest["version"] = version
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     files = {name: (ROOT / name).read_bytes() for name in ("hacs.json", "README.md")}
     files |= {
         f"custom_components/{DOMAIN}/{name}": (folder / name).read_bytes()
