@@ -21,6 +21,7 @@ run. The test's only reach into the Marketplace is marketplace_hass.py.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+import io
 import json
 from pathlib import Path
 import time
@@ -31,7 +32,13 @@ import pytest
 
 from scripts.packaging import ROOT, changelog_entry, manifest_version
 
-from .github import PROFILE_ID, REPOSITORY_ID, LoopbackGitHub, release_of_this_tree
+from .github import (
+    PROFILE_ID,
+    REPOSITORY_ID,
+    LoopbackGitHub,
+    Release,
+    release_of_this_tree,
+)
 from .harness import (
     HomeAssistantProcess,
     SimulatorProcess,
@@ -146,6 +153,12 @@ async def _repository(ha: HomeAssistantProcess) -> dict[str, Any]:
     return dict(repository)
 
 
+def _names(release: Release) -> set[str]:
+    """The files of a release's smartsense.zip."""
+    with zipfile.ZipFile(io.BytesIO(release.archive)) as archive:
+        return set(archive.namelist())
+
+
 def _installed(ha: HomeAssistantProcess) -> tuple[str, set[str]]:
     """The version in custom_components/smartsense, and its files."""
     folder = ha.config_dir / "custom_components" / "smartsense"
@@ -212,8 +225,7 @@ async def test_install_and_update_through_the_marketplace(
         {"type": "marketplace/repository/install", "repository": str(REPOSITORY_ID)}
     )
     install_seconds = time.monotonic() - started
-    with zipfile.ZipFile(tmp_path / "releases" / f"{VERSION}.zip") as release:
-        assert _installed(ha) == (VERSION, set(release.namelist()))
+    assert _installed(ha) == (VERSION, _names(github.releases[0]))
     repository = await _repository(ha)
     assert repository["installed_version"] == f"v{VERSION}"
 
@@ -262,8 +274,7 @@ async def test_install_and_update_through_the_marketplace(
     started = time.monotonic()
     await ha.call_service("update", "install", {"entity_id": update})
     update_seconds = time.monotonic() - started
-    with zipfile.ZipFile(tmp_path / "releases" / f"{NEXT_VERSION}.zip") as release:
-        assert _installed(ha) == (NEXT_VERSION, set(release.namelist()))
+    assert _installed(ha) == (NEXT_VERSION, _names(github.releases[0]))
     # The running code is the old one until the restart, and the user is told.
     assert await _restart_issues(ha) != []
     await ha.restart()
