@@ -22,7 +22,6 @@ import subprocess
 import pytest
 
 from scripts.development import SIM_PORT
-from tests.deprecations import fail_on_reports
 
 from .harness import (
     ROOT,
@@ -30,6 +29,7 @@ from .harness import (
     SimulatorProcess,
     build_config,
     free_port,
+    running,
 )
 
 HASS_VENVS = (ROOT / ".venv", ROOT / ".venv-newest")
@@ -111,21 +111,11 @@ async def home_assistant(
 ) -> AsyncIterator[HomeAssistantProcess]:
     """A running `hass` with an owner, in a fresh configuration directory.
 
-    It depends on the simulator so that the simulator outlives it. The test
-    fails if, in any of its lifetimes, Home Assistant reported our use of a
-    deprecated API or failed to set up an integration (home-assistant.log).
+    It depends on the simulator so that the simulator outlives it; see
+    `running` for what fails the test when it stops.
     """
     port = free_port()
     config_dir = build_config(tmp_path / "config", port)
     ha = HomeAssistantProcess(hass_executable, config_dir, port, tmp_path / "hass.log")
-    try:
-        await ha.start()
-        await ha.create_owner()
-        await ha.wait_running()
+    async with running(ha):
         yield ha
-    finally:
-        await ha.close()
-        # Shown by pytest only when the test fails.
-        print(f"--- last lines of {ha.log_path} ---\n{ha.log_tail()}")  # noqa: T201
-    assert ha.setup_failures == [], "Home Assistant did not start cleanly"
-    fail_on_reports(ha.deprecation_reports)

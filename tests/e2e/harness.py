@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+import contextlib
 import os
 from pathlib import Path
 import re
@@ -19,6 +20,7 @@ import time
 from typing import Any
 
 import aiohttp
+from homeassistant.const import RESTART_EXIT_CODE
 
 from scripts.development.ha_config import (
     configuration_yaml,
@@ -27,7 +29,7 @@ from scripts.development.ha_config import (
     seed_onboarding,
 )
 from scripts.development.onboarding import OWNER_NAME, OWNER_PASSWORD, OWNER_USERNAME
-from tests.deprecations import reports_in_log
+from tests.deprecations import fail_on_reports, reports_in_log
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -52,15 +54,19 @@ def free_port() -> int:
         return port
 
 
-def build_config(config_dir: Path, port: int) -> Path:
-    """A fresh Home Assistant configuration with the integration as HACS installs it."""
+def build_config(config_dir: Path, port: int, *, integration: bool = True) -> Path:
+    """A fresh Home Assistant configuration with the integration as HACS installs it.
+
+    With `integration=False`, without it: the test installs it.
+    """
     config_dir.mkdir(parents=True)
     (config_dir / "configuration.yaml").write_text(
         configuration_yaml(port, name="SmartSense end-to-end") + E2E_YAML,
         encoding="utf-8",
     )
     (config_dir / "automations.yaml").write_text("[]\n", encoding="utf-8")
-    install_integration(config_dir, copy=True)
+    if integration:
+        install_integration(config_dir, copy=True)
     seed_http(config_dir, port)
     seed_onboarding(config_dir)
     return config_dir
@@ -223,9 +229,22 @@ class HomeAssistantProcess:
     set up (`setup_failures`, such as a requirement missing with --skip-pip).
     """
 
-    def __init__(self, hass: Path, config_dir: Path, port: int, log_path: Path) -> None:
-        """Prepare to run `hass` on `port`; nothing starts yet."""
+    def __init__(
+        self,
+        hass: Path,
+        config_dir: Path,
+        port: int,
+        log_path: Path,
+        *,
+        command: Sequence[str] = (),
+    ) -> None:
+        """Prepare to run `hass` on `port`; nothing starts yet.
+
+        `command` starts it instead of `hass` (a wrapper that takes hass's
+        arguments); it must be of the same Home Assistant.
+        """
         self.hass = hass
+        self.command = list(command) or [str(hass)]
         self.config_dir = config_dir
         self.url = f"http://{HOST}:{port}"
         self.log_path = log_path
@@ -241,7 +260,7 @@ class HomeAssistantProcess:
         """Start hass and wait until its HTTP server answers."""
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                str(self.hass),
+                *self.command,
                 "-c",
                 str(self.config_dir),
                 # Everything it needs is in its requirements file; never pip here.
@@ -280,6 +299,22 @@ class HomeAssistantProcess:
                 line for line in text.splitlines() if "Setup failed for" in line
             ]
         return code
+
+    async def restart(self) -> None:
+        """Restart as a user does, and start hass again as a supervisor would.
+
+        hass asks for it by exiting with RESTART_EXIT_CODE once it has stopped.
+        """
+        assert self.process is not None
+        process = self.process
+        # hass may stop before it has answered.
+        with contextlib.suppress(aiohttp.ClientError):
+            await self.call_service("homeassistant", "restart")
+        async with asyncio.timeout(STOP_TIMEOUT):
+            await process.wait()
+        assert await self.stop() == RESTART_EXIT_CODE, self.log_tail()
+        await self.start()
+        await self.wait_running()
 
     async def close(self) -> None:
         """Stop hass and close the HTTP session."""
@@ -472,3 +507,23 @@ class HomeAssistantProcess:
         """SmartSense's config flows in progress (a reauthentication card ...)."""
         flows = await self.ws({"type": "config_entries/flow/progress"})
         return [flow for flow in flows if flow["handler"] == "smartsense"]
+
+
+@contextlib.asynccontextmanager
+async def running(ha: HomeAssistantProcess) -> AsyncIterator[HomeAssistantProcess]:
+    """`ha` started, with an owner; stopped at the end.
+
+    Then it fails if, in any of its lifetimes, Home Assistant reported our use
+    of a deprecated API or failed to set up an integration (home-assistant.log).
+    """
+    try:
+        await ha.start()
+        await ha.create_owner()
+        await ha.wait_running()
+        yield ha
+    finally:
+        await ha.close()
+        # Shown by pytest only when the test fails.
+        print(f"--- last lines of {ha.log_path} ---\n{ha.log_tail()}")  # noqa: T201
+    assert ha.setup_failures == [], "Home Assistant did not start cleanly"
+    fail_on_reports(ha.deprecation_reports)
