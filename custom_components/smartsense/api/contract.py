@@ -25,6 +25,7 @@ import msgspec
 from msgspec import Meta, Raw, Struct
 
 from .errors import SmartSenseResponseError
+from .shapes import unexpected
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -33,9 +34,8 @@ MAX_PAGE_SIZE = 500
 MAX_READINGS_WINDOW_DAYS = 7
 
 
-def readings_path(sensor_point_id: str) -> str:
-    """Path of one sensor point's readings."""
-    return f"/sensorpoints/{sensor_point_id}/readings"
+# Of one sensor point's readings, formatted with its id.
+READINGS_PATH = "/sensorpoints/{id}/readings"
 
 
 def assets_query(page: int, page_size: int) -> dict[str, str]:
@@ -212,10 +212,12 @@ def decode_asset_page(body: bytes) -> AssetPage:
             total_count=page.total_count,
             received=len(page.data),
         )
-    envelope = _envelope(body, _PAGE, _Page[Any], "asset listing")
-    assets = (_asset(item) for item in envelope.data)
+    envelope = _envelope(body, _PAGE, _Page[Any], _Page[Asset], ASSETS_PATH)
+    # Malformed parts: only an item's own, unless every item has them.
+    _raise_if_unexpected(body, _Page[Asset], ASSETS_PATH)
+    assets = [asset for item in envelope.data if (asset := _asset(item)) is not None]
     return AssetPage(
-        assets=tuple(asset for asset in assets if asset is not None),
+        assets=tuple(assets),
         page=envelope.page,
         page_size=envelope.page_size,
         total_count=envelope.total_count,
@@ -225,22 +227,35 @@ def decode_asset_page(body: bytes) -> AssetPage:
 
 def decode_readings(body: bytes) -> list[Reading]:
     """Decode ``GET /sensorpoints/{id}/readings``, ascending by timestamp."""
-    envelope = _envelope(body, _READINGS, _Readings[Any], "readings answer")
+    envelope = _envelope(
+        body, _READINGS, _Readings[Any], _Readings[Reading], READINGS_PATH
+    )
     readings = [
         reading for item in envelope.data if (reading := _reading(item)) is not None
     ]
+    if len(readings) < len(envelope.data):
+        _raise_if_unexpected(body, _Readings[Reading], READINGS_PATH)
     readings.sort(key=attrgetter("timestamp"))
     return readings
 
 
 def _envelope[E](
-    body: bytes, decoder: msgspec.json.Decoder[Any], lenient: type[E], what: str
+    body: bytes,
+    decoder: msgspec.json.Decoder[Any],
+    lenient: type[E],
+    declared: type,
+    path: str,
 ) -> E:
-    """The answer's envelope, its items left as raw JSON (or, rarely, values)."""
+    """The answer's envelope, its items left as raw JSON (or, rarely, values).
+
+    Raises ``SmartSenseUnexpectedAnswerError`` when its shape differs from
+    ``declared``, else ``SmartSenseResponseError`` for a broken answer.
+    """
     try:
         envelope: E = decoder.decode(body)
     except msgspec.ValidationError as err:
-        raise SmartSenseResponseError(f"{what}: {err}") from None
+        _raise_if_unexpected(body, declared, path)
+        raise SmartSenseResponseError(f"GET {path}: {err}") from None
     except msgspec.DecodeError, RecursionError:
         pass
     else:
@@ -250,11 +265,18 @@ def _envelope[E](
     try:
         value = json.loads(body)
     except ValueError, RecursionError:
-        raise SmartSenseResponseError(f"{what} is malformed JSON") from None
+        raise SmartSenseResponseError(f"GET {path}: malformed JSON") from None
     try:
         return msgspec.convert(value, lenient)
     except msgspec.ValidationError as err:
-        raise SmartSenseResponseError(f"{what}: {err}") from None
+        _raise_if_unexpected(body, declared, path)
+        raise SmartSenseResponseError(f"GET {path}: {err}") from None
+
+
+def _raise_if_unexpected(body: bytes, declared: type, path: str) -> None:
+    """Raise if the answer's shape differs, not just one of its items."""
+    if (error := unexpected(body, declared, path)) is not None:
+        raise error
 
 
 def _asset(item: Any) -> Asset | None:
