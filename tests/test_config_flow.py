@@ -214,7 +214,6 @@ async def test_user_access_refused(hass: HomeAssistant, simulator: Simulator) ->
         (ASSETS, {"kind": "malformed_json"}),
         (AUTH, {"kind": "wrong_content_type"}),
         (ASSETS, {"kind": "truncated"}),
-        (ASSETS, {"status": 404}),
     ],
     ids=[
         "auth_500",
@@ -223,7 +222,6 @@ async def test_user_access_refused(hass: HomeAssistant, simulator: Simulator) ->
         "assets_malformed_json",
         "auth_html",
         "assets_truncated",
-        "assets_404",
     ],
 )
 async def test_user_cannot_connect(

@@ -29,6 +29,7 @@ from .api import (
     SmartSenseClient,
     SmartSenseError,
     SmartSenseRateLimitError,
+    SmartSenseUnexpectedAnswerError,
 )
 from .const import DOMAIN, LOGGER, WEB_APP_URL
 from .locations import (
@@ -41,6 +42,7 @@ from .locations import (
     title,
 )
 from .options_flow import SmartSenseOptionsFlow, chosen, locations_schema
+from .unexpected import log_once, placeholders
 
 if TYPE_CHECKING:
     from .coordinator import SmartSenseConfigEntry
@@ -93,6 +95,9 @@ async def _check(hass: HomeAssistant, data: Mapping[str, Any]) -> _Checked:
     except SmartSenseRateLimitError as err:
         wait = str(round(err.retry_after or 60))
         return _Checked({"base": "rate_limited"}, {"retry_after": wait})
+    except SmartSenseUnexpectedAnswerError as err:
+        log_once(hass, err)
+        return _Checked({"base": "unexpected_answer"}, placeholders(err))
     except SmartSenseError as err:
         return _Checked({"base": _FORM_ERRORS.get(type(err), "cannot_connect")})
     except Exception:  # noqa: BLE001 - the form shows "unknown" instead
