@@ -22,10 +22,10 @@ import sys
 from typing import Annotated, Any
 
 import msgspec
-from msgspec import Meta, Raw, Struct
+from msgspec import Meta, Raw, Struct, inspect
 
 from .errors import SmartSenseResponseError
-from .shapes import unexpected
+from .shapes import declared, unexpected
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -181,6 +181,8 @@ _PAGE = msgspec.json.Decoder(_Page[Raw])
 _READINGS = msgspec.json.Decoder(_Readings[Raw])
 _ASSET = msgspec.json.Decoder(Asset)
 _READING = msgspec.json.Decoder(Reading)
+_PAGE_SHAPE = declared(_Page[Asset])
+_READINGS_SHAPE = declared(_Readings[Reading])
 _POINTS = next(
     field.encode_name
     for field in msgspec.structs.fields(Asset)
@@ -212,9 +214,9 @@ def decode_asset_page(body: bytes) -> AssetPage:
             total_count=page.total_count,
             received=len(page.data),
         )
-    envelope = _envelope(body, _PAGE, _Page[Any], _Page[Asset], ASSETS_PATH)
+    envelope = _envelope(body, _PAGE, _Page[Any], _PAGE_SHAPE, ASSETS_PATH)
     # Malformed parts: only an item's own, unless every item has them.
-    _raise_if_unexpected(body, _Page[Asset], ASSETS_PATH)
+    _raise_if_unexpected(body, _PAGE_SHAPE, ASSETS_PATH)
     assets = [asset for item in envelope.data if (asset := _asset(item)) is not None]
     return AssetPage(
         assets=tuple(assets),
@@ -228,13 +230,13 @@ def decode_asset_page(body: bytes) -> AssetPage:
 def decode_readings(body: bytes) -> list[Reading]:
     """Decode ``GET /sensorpoints/{id}/readings``, ascending by timestamp."""
     envelope = _envelope(
-        body, _READINGS, _Readings[Any], _Readings[Reading], READINGS_PATH
+        body, _READINGS, _Readings[Any], _READINGS_SHAPE, READINGS_PATH
     )
     readings = [
         reading for item in envelope.data if (reading := _reading(item)) is not None
     ]
     if len(readings) < len(envelope.data):
-        _raise_if_unexpected(body, _Readings[Reading], READINGS_PATH)
+        _raise_if_unexpected(body, _READINGS_SHAPE, READINGS_PATH)
     readings.sort(key=attrgetter("timestamp"))
     return readings
 
@@ -243,18 +245,18 @@ def _envelope[E](
     body: bytes,
     decoder: msgspec.json.Decoder[Any],
     lenient: type[E],
-    declared: type,
+    shape: inspect.StructType,
     path: str,
 ) -> E:
     """The answer's envelope, its items left as raw JSON (or, rarely, values).
 
     Raises ``SmartSenseUnexpectedAnswerError`` when its shape differs from
-    ``declared``, else ``SmartSenseResponseError`` for a broken answer.
+    ``shape``, else ``SmartSenseResponseError`` for a broken answer.
     """
     try:
         envelope: E = decoder.decode(body)
     except msgspec.ValidationError as err:
-        _raise_if_unexpected(body, declared, path)
+        _raise_if_unexpected(body, shape, path)
         raise SmartSenseResponseError(f"GET {path}: {err}") from None
     except msgspec.DecodeError, RecursionError:
         pass
@@ -269,13 +271,13 @@ def _envelope[E](
     try:
         return msgspec.convert(value, lenient)
     except msgspec.ValidationError as err:
-        _raise_if_unexpected(body, declared, path)
+        _raise_if_unexpected(body, shape, path)
         raise SmartSenseResponseError(f"GET {path}: {err}") from None
 
 
-def _raise_if_unexpected(body: bytes, declared: type, path: str) -> None:
+def _raise_if_unexpected(body: bytes, shape: inspect.StructType, path: str) -> None:
     """Raise if the answer's shape differs, not just one of its items."""
-    if (error := unexpected(body, declared, path)) is not None:
+    if (error := unexpected(body, shape, path)) is not None:
         raise error
 
 

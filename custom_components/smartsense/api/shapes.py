@@ -137,15 +137,24 @@ def _extra(keys: dict[str, str]) -> list[str]:
     return named + ([f"{others} other keys"] if others else [])
 
 
-def differences(answer: Any, declared: type) -> str | None:
-    """What, in the shape of ``answer``, the declared type does not accept.
+def declared(struct: type) -> inspect.StructType:
+    """The declaration of a msgspec struct, as ``differences`` reads it.
+
+    Read when the contract is imported: a test that freezes time replaces
+    ``datetime``, which msgspec would then no longer recognise.
+    """
+    kind = inspect.type_info(struct)
+    if not isinstance(kind, inspect.StructType):
+        raise TypeError(f"{struct} is not a msgspec struct")
+    return kind
+
+
+def differences(answer: Any, kind: inspect.StructType) -> str | None:
+    """What, in the shape of ``answer``, the declared struct does not accept.
 
     Only what every item that has the part gets wrong is reported (see
     ``_SYSTEMATIC``); ``None`` when the shape matches.
     """
-    kind = inspect.type_info(declared)
-    if not isinstance(kind, inspect.StructType):
-        raise TypeError(f"{declared} is not a msgspec struct")
     if not isinstance(answer, dict):
         fields = ", ".join(
             _named(f.encode_name, _expected(f.type)) for f in kind.fields if f.required
@@ -173,7 +182,7 @@ def differences(answer: Any, declared: type) -> str | None:
 
 
 def unexpected(
-    body: bytes, declared: type, path: str
+    body: bytes, kind: inspect.StructType, path: str
 ) -> SmartSenseUnexpectedAnswerError | None:
     """The error for a 200 answer to ``GET path`` whose shape differs, if it does.
 
@@ -181,7 +190,7 @@ def unexpected(
     JSON lacks (values, which the contract's decoding judges item by item).
     """
     try:
-        report = differences(json.loads(body), declared)
+        report = differences(json.loads(body), kind)
     except ValueError, RecursionError:
         report = "the body is not JSON"
     if report is None:
