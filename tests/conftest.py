@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 import logging
+import os
+from pathlib import Path
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
@@ -33,6 +36,8 @@ from custom_components.smartsense.config_flow import SECTION_ADVANCED
 from custom_components.smartsense.const import DOMAIN
 from custom_components.smartsense.locations import CONF_LOCATIONS
 from simulator import Account, SimConfig, Simulator
+
+CHECK_ACCOUNT = Path(__file__).parent.parent / "scripts" / "check-account"
 
 
 @pytest.fixture(autouse=True)
@@ -276,6 +281,27 @@ async def through_locations(
             result["flow_id"], {CONF_LOCATIONS: field.default()}
         )
     return result
+
+
+async def check_account(
+    url: str, client_id: str = "demo", secret: str = "demo-secret"
+) -> tuple[int, str]:
+    """Run scripts/check-account against ``url``; its exit status and output."""
+    env = {
+        **os.environ,
+        "SMARTSENSE_CLIENT_ID": client_id,
+        "SMARTSENSE_CLIENT_SECRET": secret,
+        "SMARTSENSE_URL": url,
+    }
+    process = await asyncio.create_subprocess_exec(
+        str(CHECK_ACCOUNT),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, output.decode()
 
 
 # Reliability and security (#6): the --soak options, and the guard that fails
