@@ -13,6 +13,7 @@ import aiohttp
 
 from . import contract
 from .contract import Asset, AssetPage, Reading
+from .decode import decode_asset_page, decode_readings
 from .errors import SmartSenseAccessRefusedError
 from .listing import read_listing
 from .rate_limit import READINGS, RetryAfterGate
@@ -77,7 +78,7 @@ class SmartSenseClient:
         body = await self._get(
             path, path, contract.assets_query(page, page_size), "assets"
         )
-        return contract.decode_asset_page(body)
+        return decode_asset_page(body)
 
     async def async_get_assets(self) -> list[Asset]:
         """Read every asset, with its sensor points, across all pages.
@@ -102,7 +103,7 @@ class SmartSenseClient:
             stop = min(start + window, end)
             query = contract.readings_query(start, stop)
             body = await self._get(contract.READINGS_PATH, path, query, READINGS)
-            readings.extend(contract.decode_readings(body))
+            readings.extend(decode_readings(body))
             start = stop
         return readings
 
