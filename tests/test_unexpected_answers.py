@@ -114,20 +114,35 @@ async def test_config_flow_says_what_differed(
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
-async def test_config_flow_listing_not_found(
-    hass: HomeAssistant, simulator: Simulator, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    "request_shown", [ASSETS, READINGS], ids=["listing", "readings_moved"]
+)
+async def test_config_flow_path_not_found(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    caplog: pytest.LogCaptureFixture,
+    request_shown: str,
 ) -> None:
-    """A 404 on the listing with a working token: the path is not SmartSense's."""
-    simulator.add_fault("/assets", status=404)
+    """A 404 on a data path with a working token: the path is not SmartSense's.
+
+    The flow reads both data endpoints once; the request is shown without the
+    sensor point's id.
+    """
+    if request_shown == ASSETS:
+        simulator.add_fault("/assets", status=404)
+    else:
+        simulator.answer_as("readings_moved")
     result = await _submit(hass, simulator)
     assert result["errors"] == {"base": "unexpected_answer"}
     placeholders = result["description_placeholders"]
     assert isinstance(placeholders, dict)
+    assert placeholders["request"] == request_shown
     assert placeholders["status"] == "404"
     assert placeholders["report"] == (
         "expected JSON with status 200; got status 404 (text/plain)"
     )
     assert len(_shape_warnings(caplog)) == 1
+    simulator.answer_as(None)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(simulator.url)
     )

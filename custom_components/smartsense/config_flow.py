@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
@@ -20,6 +21,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .api import (
@@ -80,7 +82,11 @@ class _Checked:
 
 
 async def _check(hass: HomeAssistant, data: Mapping[str, Any]) -> _Checked:
-    """Request a token and read the asset listing with these credentials."""
+    """Request a token, read the asset listing and an hour of one point's readings.
+
+    Both data endpoints are read once, so that an answer in another shape shows
+    here, before the entry exists.
+    """
     try:
         client = SmartSenseClient(
             async_get_clientsession(hass),
@@ -91,7 +97,10 @@ async def _check(hass: HomeAssistant, data: Mapping[str, Any]) -> _Checked:
     except ValueError:
         return _Checked({CONF_URL: "invalid_url"})
     try:
-        return _Checked(locations=summarize(await client.async_get_assets()))
+        assets = await client.async_get_assets()
+        if points := [point for asset in assets for point in asset.sensor_points]:
+            end = dt_util.utcnow()
+            await client.async_get_readings(points[0].id, end - timedelta(hours=1), end)
     except SmartSenseRateLimitError as err:
         wait = str(round(err.retry_after or 60))
         return _Checked({"base": "rate_limited"}, {"retry_after": wait})
@@ -103,6 +112,7 @@ async def _check(hass: HomeAssistant, data: Mapping[str, Any]) -> _Checked:
     except Exception:  # noqa: BLE001 - the form shows "unknown" instead
         LOGGER.exception("Unexpected error while checking SmartSense credentials")
         return _Checked({"base": "unknown"})
+    return _Checked(locations=summarize(assets))
 
 
 class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
