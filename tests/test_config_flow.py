@@ -29,6 +29,7 @@ from .conftest import advance, through_locations, user_input
 
 AUTH = "/auth/oauth"
 ASSETS = "/assets"
+READINGS = "/sensorpoints/{id}/readings"
 
 
 def _schema_of(result: ConfigFlowResult, in_section: str | None) -> Any:
@@ -171,6 +172,30 @@ async def test_user_creates_entry(hass: HomeAssistant, simulator: Simulator) -> 
     (entry,) = hass.config_entries.async_entries(DOMAIN)
     assert entry.state is ConfigEntryState.LOADED
     assert entry.options == {CONF_LOCATIONS: "all"}
+
+
+async def test_user_reads_one_window_of_readings(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    """The check reads both data endpoints once; without a sensor point, only one."""
+    result = await _start_user_flow(hass)
+    await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input(simulator.url)
+    )
+    assert simulator.request_counts[READINGS] == 1
+    await hass.async_block_till_done()
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    await hass.config_entries.async_remove(entry.entry_id)
+
+    for point in simulator.sensor_point_ids():
+        simulator.remove_sensor_point(point)
+    simulator.reset_counts()
+    result = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input(simulator.url)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert simulator.request_counts[READINGS] == 0
 
 
 # -- user step errors, each recovering in the same flow ---------------------
