@@ -82,7 +82,8 @@ async def _check(client: SmartSenseClient) -> int:
     ]
     if not points:
         if status != UNCHECKED:
-            print(f"GET {READINGS_PATH}: not checked, no sensor point was listed")
+            why = "the listing differs" if status else "no sensor point is listed"
+            print(f"GET {READINGS_PATH}: not checked, {why}")
         return status or UNCHECKED
     end = datetime.now(UTC)
     readings = client.async_get_readings(points[0], end - timedelta(days=1), end)

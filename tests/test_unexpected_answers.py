@@ -242,6 +242,8 @@ async def test_check_account_reports_what_differs(
     assert ISSUES_URL in output
     if differs == READINGS:
         assert f"{ASSETS}: status 200, matches" in output
+    else:
+        assert f"{READINGS}: not checked, the listing differs" in output
 
 
 @pytest.mark.parametrize(
@@ -251,12 +253,13 @@ async def test_check_account_reports_what_differs(
         ("refused", "SmartSense refuses this client the data"),
         ("down", "SmartSense could not be reached"),
         ("plain_http", "SMARTSENSE_URL is refused"),
+        ("no_points", f"{READINGS}: not checked, no sensor point is listed"),
     ],
 )
 async def test_check_account_could_not_check(
     simulator: Simulator, setup: str, why: str
 ) -> None:
-    """Refused, unreachable or unsafe: exit 2 and why."""
+    """Refused, unreachable, unsafe or nothing to read: exit 2 and why."""
     url, secret = simulator.url, "demo-secret"
     if setup == "wrong_secret":
         secret = "wrong-secret"
@@ -264,6 +267,9 @@ async def test_check_account_could_not_check(
         simulator.refuse_data()
     elif setup == "down":
         simulator.add_fault("/auth/oauth", status=503)
+    elif setup == "no_points":
+        for point in simulator.sensor_point_ids():
+            simulator.remove_sensor_point(point)
     else:
         url = "http://example.com"
     status, output = await check_account(url, secret=secret)
