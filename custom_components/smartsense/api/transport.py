@@ -95,7 +95,7 @@ class Transport:
             ) as response:
                 if response.status in refused:
                     raise Refused(response.status, await oauth_error(response))
-                return await _body(response, method, template or path, template)
+                return await _body(response, method, path, template)
         except SmartSenseRateLimitError as err:
             self._gate.hold(kind, err)
             raise
