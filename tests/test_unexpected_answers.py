@@ -198,6 +198,10 @@ async def test_running_entry_keeps_its_devices_and_raises_a_repair_issue(
         assert text in issue.translation_placeholders["report"]
     (warning,) = _shape_warnings(caplog)
     assert issue.translation_placeholders["report"] in warning
+    assert str(loaded_entry.runtime_data.coordinator.last_exception) == (
+        "SmartSense answered GET /assets in a shape this version does not know; "
+        "the integration keeps polling"
+    )
 
     simulator.answer_as(None)
     await advance(hass, freezer)
