@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from .config import Account, SimConfig
 from .server import Simulator
+from .variants import VARIANTS
 
 
 def _parse_args() -> argparse.Namespace:
@@ -25,6 +26,11 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--celsius", action="store_true", help="temperatures in °C")
     parser.add_argument("--interval-minutes", type=float, default=15)
     parser.add_argument("--token-lifetime", type=int, default=3600, help="seconds")
+    parser.add_argument(
+        "--variant",
+        choices=sorted(VARIANTS),
+        help="answer the data endpoints in a shape the contract does not expect",
+    )
     return parser.parse_args()
 
 
@@ -44,6 +50,7 @@ async def _serve(args: argparse.Namespace) -> None:
             token_lifetime=args.token_lifetime,
         )
     )
+    sim.answer_as(args.variant)
     url = await sim.start(args.host, args.port)
     points = len(sim.sensor_point_ids(account.client_id))
     locations = len(sim.locations(account.client_id))

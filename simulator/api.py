@@ -8,7 +8,7 @@ from functools import partial
 
 from aiohttp import web
 
-from . import contract, timeline
+from . import contract, timeline, variants
 from .auth import TokenStore, basic_credentials, bearer_token
 from .data import SensorPoint, Store
 from .faults import LISTING_KINDS, FaultQueue, listed_under
@@ -83,6 +83,8 @@ class SmartSenseApi:
         self.faults = faults
         self.data_refused = data_refused
         self.request_counts: Counter[str] = Counter()
+        # A contract variant the data endpoints answer in (see variants).
+        self.variant: str | None = None
         self.token_lifetime = token_lifetime
         self._interval = interval
         self._now = now
@@ -149,7 +151,17 @@ class SmartSenseApi:
     ) -> web.StreamResponse:
         if not _accepts_json(request.headers.get("Accept")):
             return _text(406, "406: only application/json is available")
-        return await handler(request)
+        response = await handler(request)
+        if (
+            self.variant is None
+            or request.path == "/auth/oauth"
+            or response.status != 200
+            or not isinstance(response, web.Response)
+            or not isinstance(response.body, bytes)
+        ):
+            return response
+        readings = request.path.startswith("/sensorpoints/")
+        return variants.answer(self.variant, readings, response.body)
 
     async def _oauth(self, request: web.Request) -> web.Response:
         credentials = basic_credentials(request.headers.get("Authorization"))

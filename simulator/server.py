@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
-from . import contract, timeline
+from . import contract, timeline, variants
 from .api import SmartSenseApi
 from .auth import TokenStore
 from .config import SimConfig
@@ -119,6 +119,12 @@ class Simulator:
             self._data_refused.add(client_id)
         else:
             self._data_refused.discard(client_id)
+
+    def answer_as(self, variant: str | None) -> None:
+        """Answer the data endpoints in a contract variant (None: as modelled)."""
+        if variant is not None and variant not in variants.VARIANTS:
+            raise ValueError(f"unknown contract variant {variant!r}")
+        self._api.variant = variant
 
     # -- faults -------------------------------------------------------------
 

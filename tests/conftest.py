@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 import logging
+import os
+from pathlib import Path
+from typing import Any
 from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry, ConfigEntryState
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlowResult,
+)
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 import pytest
@@ -22,8 +32,12 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.smartsense.config_flow import SECTION_ADVANCED
 from custom_components.smartsense.const import DOMAIN
+from custom_components.smartsense.locations import CONF_LOCATIONS
 from simulator import Account, SimConfig, Simulator
+
+CHECK_ACCOUNT = Path(__file__).parent.parent / "scripts" / "check-account"
 
 
 @pytest.fixture(autouse=True)
@@ -242,6 +256,52 @@ def integration(
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Snapshots in Home Assistant's format, without volatile ids."""
     return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+def user_input(
+    url: str, client_id: str = "demo", secret: str = "demo-secret"
+) -> dict[str, Any]:
+    """What the user form submits: the URL sits in the advanced section."""
+    return {
+        CONF_CLIENT_ID: client_id,
+        CONF_CLIENT_SECRET: secret,
+        SECTION_ADVANCED: {CONF_URL: url},
+    }
+
+
+async def through_locations(
+    hass: HomeAssistant, result: ConfigFlowResult
+) -> ConfigFlowResult:
+    """Accept the locations step as shown (all ticked), when the account has one."""
+    if result["type"] is FlowResultType.FORM and result["step_id"] == "locations":
+        schema = result["data_schema"]
+        assert schema is not None
+        (field,) = schema.schema
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_LOCATIONS: field.default()}
+        )
+    return result
+
+
+async def check_account(
+    url: str, client_id: str = "demo", secret: str = "demo-secret"
+) -> tuple[int, str]:
+    """Run scripts/check-account against ``url``; its exit status and output."""
+    env = {
+        **os.environ,
+        "SMARTSENSE_CLIENT_ID": client_id,
+        "SMARTSENSE_CLIENT_SECRET": secret,
+        "SMARTSENSE_URL": url,
+    }
+    process = await asyncio.create_subprocess_exec(
+        str(CHECK_ACCOUNT),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, output.decode()
 
 
 # Reliability and security (#6): the --soak options, and the guard that fails

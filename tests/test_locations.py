@@ -40,8 +40,13 @@ from custom_components.smartsense.locations import (
 )
 from simulator import Account, SimConfig, Simulator
 
-from .conftest import advance, asset_devices, enabled_under_limit
-from .test_config_flow import _user_input, through_locations
+from .conftest import (
+    advance,
+    asset_devices,
+    enabled_under_limit,
+    through_locations,
+    user_input,
+)
 
 STORES = 3
 
@@ -122,7 +127,7 @@ async def _credentials_step(
         DOMAIN, context={"source": SOURCE_USER}
     )
     return await hass.config_entries.flow.async_configure(
-        result["flow_id"], _user_input(simulator.url)
+        result["flow_id"], user_input(simulator.url)
     )
 
 

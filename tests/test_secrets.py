@@ -20,6 +20,7 @@ from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -31,7 +32,7 @@ from custom_components.smartsense.diagnostics import (
 )
 from simulator import Simulator
 
-from .conftest import advance
+from .conftest import advance, check_account
 from .safety import DEMO_CLIENT_ID, DEMO_SECRET, LogGuard, exception_text
 
 TRANSLATIONS = (
@@ -49,6 +50,12 @@ SAFE_PLACEHOLDERS = {
     "assets",
     "entry",
     "grace_hours",
+    # An answer in a shape this version does not know: field names and JSON
+    # types only (see test_unexpected_answers.py).
+    "request",
+    "status",
+    "report",
+    "issue_url",
 }
 NEW_SECRET = "n3w-s3cret-after-rotation"
 
@@ -218,3 +225,100 @@ async def test_no_secret_in_diagnostics_or_errors_after_rotation(
     _no_secret(log_guard, diagnostics)
     for state in hass.states.async_all():
         _no_secret(log_guard, dict(state.attributes))
+
+
+# Customer data an unexpected answer may carry: none of it may be shown.
+CUSTOMER_NAMES = ("Rosewood Pharmacy, 12 Baker Street", "Dr Jane Roe's insulin fridge")
+ANSWER_SECRET = "answer-s3cret-4f9a"
+
+
+def _customer_data(simulator: Simulator, log_guard: LogGuard) -> list[str]:
+    """Put customer-like names and a secret in the answers; what must not show."""
+    asset_id, *_ = simulator.asset_ids()
+    point_id, *_ = simulator.sensor_point_ids(asset_id=asset_id)
+    simulator.patch_asset(asset_id, name=CUSTOMER_NAMES[0], apiKey=ANSWER_SECRET)
+    simulator.patch_sensor_point(point_id, name=CUSTOMER_NAMES[1])
+    log_guard.secrets.add(ANSWER_SECRET, "a secret inside an answer")
+    return [
+        *CUSTOMER_NAMES,
+        *simulator.asset_ids(),
+        *simulator.sensor_point_ids(),
+        *simulator.locations(),
+        *simulator.locations().values(),
+    ]
+
+
+def _shows_nothing(guard: LogGuard, forbidden: list[str], value: Any) -> None:
+    text = json.dumps(value, default=repr)
+    _no_secret(guard, value)
+    assert not [item for item in forbidden if item in text]
+
+
+VARIANTS = ["items_paging", "snake_case", "bare_list", "epoch_ms", "html_200"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+async def test_unexpected_answer_form_and_check_show_shapes_only(
+    hass: HomeAssistant, simulator: Simulator, log_guard: LogGuard, variant: str
+) -> None:
+    """The form, its log line and check-account show no secret, value, id or name.
+
+    The answers carry customer-like names, ids and a secret.
+    """
+    forbidden = _customer_data(simulator, log_guard)
+    simulator.answer_as(variant)
+    result = await _user_flow(hass, simulator.url)
+    assert result["errors"] == {"base": "unexpected_answer"}
+    placeholders = result["description_placeholders"] or {}
+    assert set(placeholders) <= SAFE_PLACEHOLDERS
+    _shows_nothing(log_guard, forbidden, placeholders)
+    warnings = [r.getMessage() for r in log_guard.records if r.levelno >= 30]
+    assert any(placeholders["report"] in line for line in warnings)
+    _shows_nothing(log_guard, forbidden, warnings)
+
+    status, output = await check_account(simulator.url)
+    assert status == 1
+    assert placeholders["report"] in output
+    _shows_nothing(log_guard, forbidden, output)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+async def test_answers_changed_issue_shows_shapes_only(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+    log_guard: LogGuard,
+    variant: str,
+) -> None:
+    """The repair issue, the poll's error and the log line show shapes only."""
+    forbidden = _customer_data(simulator, log_guard)
+    simulator.answer_as(variant)
+    await advance(hass, freezer)
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"answers_changed_{loaded_entry.entry_id}"
+    )
+    assert issue is not None
+    _shows_nothing(log_guard, forbidden, issue.translation_placeholders)
+    err = loaded_entry.runtime_data.coordinator.last_exception
+    assert err is not None
+    _shows_nothing(log_guard, forbidden, exception_text(err))
+    warnings = [r.getMessage() for r in log_guard.records if r.levelno >= 30]
+    _shows_nothing(log_guard, forbidden, warnings)
+    diagnostics = await async_get_config_entry_diagnostics(hass, loaded_entry)
+    _no_secret(log_guard, diagnostics)
+
+
+async def test_keys_made_of_ids_or_names_are_counted_not_named(
+    hass: HomeAssistant, simulator: Simulator, log_guard: LogGuard
+) -> None:
+    """An answer keyed by ids or names: the report counts those keys."""
+    forbidden = _customer_data(simulator, log_guard)
+    point_id = simulator.sensor_point_ids()[0]
+    keyed = {point_id: {"value": 1}, CUSTOMER_NAMES[0]: 2, "results": []}
+    simulator.add_fault("/assets", status=200, body=json.dumps(keyed))
+    result = await _user_flow(hass, simulator.url)
+    assert result["errors"] == {"base": "unexpected_answer"}
+    placeholders = result["description_placeholders"] or {}
+    assert placeholders["report"].endswith("got `results` (list of 0), 2 other keys")
+    _shows_nothing(log_guard, forbidden, placeholders)

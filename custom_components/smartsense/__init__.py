@@ -21,6 +21,7 @@ from .coordinator import (
     access_refused_issue_id,
 )
 from .ids import asset_of
+from .unexpected import answers_changed_issue_id
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
@@ -94,7 +95,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) 
 async def async_remove_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -> None:
     """Forget a removed entry's client and its repair issue."""
     hass.data.get(_CLIENTS, {}).pop(entry.entry_id, None)
-    ir.async_delete_issue(hass, DOMAIN, access_refused_issue_id(entry))
+    for issue_id in (access_refused_issue_id, answers_changed_issue_id):
+        ir.async_delete_issue(hass, DOMAIN, issue_id(entry))
 
 
 async def async_remove_config_entry_device(

@@ -6,28 +6,22 @@ changes the locations.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.config_entries import (
-    ConfigEntryState,
-    ConfigFlow,
-    ConfigFlowResult,
-    OptionsFlowWithReload,
-)
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import section
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
-    SelectOptionDict,
-    SelectSelector,
-    SelectSelectorConfig,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .api import (
@@ -37,29 +31,33 @@ from .api import (
     SmartSenseClient,
     SmartSenseError,
     SmartSenseRateLimitError,
+    SmartSenseUnexpectedAnswerError,
 )
 from .const import DOMAIN, LOGGER, WEB_APP_URL
-from .ids import device_identifier
 from .locations import (
     ALL_LOCATIONS,
     CONF_LOCATIONS,
-    NO_LOCATION,
     LocationSummary,
     Selection,
     as_stored,
-    is_selected,
-    location_id,
-    name_of,
-    selection_of,
     summarize,
     title,
 )
+from .options_flow import SmartSenseOptionsFlow, chosen, locations_schema
+from .unexpected import log_once, placeholders
 
 if TYPE_CHECKING:
     from .coordinator import SmartSenseConfigEntry
 
 _SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_URL_FIELD = {
+    vol.Required(CONF_URL, default=DEFAULT_BASE_URL): TextSelector(
+        TextSelectorConfig(type=TextSelectorType.URL)
+    )
+}
+_CREDENTIALS = vol.Schema(
+    {vol.Required(CONF_CLIENT_ID): str, vol.Required(CONF_CLIENT_SECRET): _SECRET}
+)
 # The form's error for a client error; any other is cannot_connect.
 _FORM_ERRORS: dict[type[SmartSenseError], str] = {
     SmartSenseAuthError: "invalid_auth",
@@ -70,59 +68,51 @@ _FORM_ERRORS: dict[type[SmartSenseError], str] = {
 SECTION_ADVANCED = "advanced"
 
 
-def _locations_schema(
-    locations: Mapping[str, LocationSummary], current: Selection
-) -> vol.Schema:
-    """A multi-select of "all locations" and each location with its asset count.
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """What checking the credentials learned.
 
-    Pre-filled with the current selection ("all" ticks everything).
+    The form's error (``base`` or ``url`` for the URL field) and the texts it
+    needs, or, when there is none, the locations the account's assets are at.
     """
-    options = [
-        SelectOptionDict(
-            value=ALL_LOCATIONS, label="All locations, including ones added later"
-        )
-    ]
-    for location in sorted(
-        locations,
-        key=lambda key: (key == NO_LOCATION, name_of(key, locations).casefold()),
-    ):
-        count = locations[location].assets
-        assets = "1 asset" if count == 1 else f"{count} assets"
-        options.append(
-            SelectOptionDict(
-                value=location, label=f"{name_of(location, locations)} ({assets})"
-            )
-        )
-    default = (
-        [ALL_LOCATIONS, *locations] if current == ALL_LOCATIONS else sorted(current)
-    )
-    return vol.Schema(
-        {
-            vol.Required(CONF_LOCATIONS, default=default): SelectSelector(
-                SelectSelectorConfig(
-                    options=options, multiple=True, translation_key=CONF_LOCATIONS
-                )
-            )
-        }
-    )
+
+    errors: dict[str, str] = field(default_factory=dict)
+    placeholders: dict[str, str] = field(default_factory=dict)
+    locations: dict[str, LocationSummary] = field(default_factory=dict)
 
 
-def _chosen(
-    ticked: list[str], locations: Mapping[str, LocationSummary]
-) -> tuple[Selection | None, str]:
-    """The selection the ticked options make, else None and the form's error.
+async def _check(hass: HomeAssistant, data: Mapping[str, Any]) -> _Checked:
+    """Request a token, read the asset listing and an hour of one point's readings.
 
-    "All locations" ticked alone or with every location means all; ticked
-    while some location is not, it contradicts itself.
+    Both data endpoints are read once, so that an answer in another shape shows
+    here, before the entry exists.
     """
-    if not ticked:
-        return None, "no_locations"
-    chosen = frozenset(ticked) - {ALL_LOCATIONS}
-    if ALL_LOCATIONS not in ticked:
-        return chosen, ""
-    if chosen and chosen != locations.keys():
-        return None, "all_and_some"
-    return ALL_LOCATIONS, ""
+    try:
+        client = SmartSenseClient(
+            async_get_clientsession(hass),
+            data[CONF_CLIENT_ID],
+            data[CONF_CLIENT_SECRET],
+            base_url=data[CONF_URL],
+        )
+    except ValueError:
+        return _Checked({CONF_URL: "invalid_url"})
+    try:
+        assets = await client.async_get_assets()
+        if points := [point for asset in assets for point in asset.sensor_points]:
+            end = dt_util.utcnow()
+            await client.async_get_readings(points[0].id, end - timedelta(hours=1), end)
+    except SmartSenseRateLimitError as err:
+        wait = str(round(err.retry_after or 60))
+        return _Checked({"base": "rate_limited"}, {"retry_after": wait})
+    except SmartSenseUnexpectedAnswerError as err:
+        log_once(hass, err)
+        return _Checked({"base": "unexpected_answer"}, placeholders(err))
+    except SmartSenseError as err:
+        return _Checked({"base": _FORM_ERRORS.get(type(err), "cannot_connect")})
+    except Exception:  # noqa: BLE001 - the form shows "unknown" instead
+        LOGGER.exception("Unexpected error while checking SmartSense credentials")
+        return _Checked({"base": "unknown"})
+    return _Checked(locations=summarize(assets))
 
 
 class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -147,8 +137,7 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the client id and secret (and, folded away, the API URL)."""
-        errors: dict[str, str] = {}
-        placeholders = {"web_app_url": WEB_APP_URL}
+        checked = _Checked()
         if user_input is not None:
             await self.async_set_unique_id(user_input[CONF_CLIENT_ID])
             self._abort_if_unique_id_configured()
@@ -157,34 +146,25 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
                 CONF_CLIENT_SECRET: user_input[CONF_CLIENT_SECRET],
                 CONF_URL: user_input[SECTION_ADVANCED][CONF_URL],
             }
-            errors = await self._async_validate(
-                data, placeholders, url_field=SECTION_ADVANCED, read=self._read
-            )
-            if not errors:
-                self._data = data
+            checked = await _check(self.hass, data)
+            if not checked.errors:
+                self._data, self._locations = data, checked.locations
                 if len(self._locations) > 1:
                     return await self.async_step_locations()
                 return self._create_entry(ALL_LOCATIONS)
-        schema = self._schema(with_url=False).extend(
+        schema = _CREDENTIALS.extend(
             {
                 vol.Required(SECTION_ADVANCED): section(
-                    vol.Schema(
-                        {vol.Required(CONF_URL, default=DEFAULT_BASE_URL): _URL}
-                    ),
-                    {"collapsed": True},
+                    vol.Schema(_URL_FIELD), {"collapsed": True}
                 )
             }
         )
-        return self.async_show_form(
-            step_id="user",
-            data_schema=self.add_suggested_values_to_schema(schema, user_input),
-            errors=errors,
-            description_placeholders=placeholders,
-        )
-
-    async def _read(self, client: SmartSenseClient) -> None:
-        """Read the asset listing once, for the locations it spreads over."""
-        self._locations = summarize(await client.async_get_assets())
+        # An unusable URL is flagged at the section that holds it.
+        errors = {
+            SECTION_ADVANCED if key == CONF_URL else key: error
+            for key, error in checked.errors.items()
+        }
+        return self._form("user", schema, user_input, checked, errors)
 
     async def async_step_locations(
         self, user_input: dict[str, Any] | None = None
@@ -192,14 +172,14 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask which of the account's locations to bring in."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            choice, error = _chosen(user_input[CONF_LOCATIONS], self._locations)
+            choice, error = chosen(user_input[CONF_LOCATIONS], self._locations)
             if choice is not None:
                 return self._create_entry(choice)
             errors[CONF_LOCATIONS] = error
         return self.async_show_form(
             step_id="locations",
             data_schema=self.add_suggested_values_to_schema(
-                _locations_schema(self._locations, ALL_LOCATIONS), user_input
+                locations_schema(self._locations, ALL_LOCATIONS), user_input
             ),
             errors=errors,
             description_placeholders={"count": str(len(self._locations))},
@@ -223,148 +203,50 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for the new client secret; the client id stays the same."""
         entry = self._get_reauth_entry()
-        errors: dict[str, str] = {}
-        placeholders = {"web_app_url": WEB_APP_URL}
+        checked = _Checked()
         if user_input is not None:
-            errors = await self._async_validate(
-                {**entry.data, **user_input}, placeholders
-            )
-            if not errors:
+            checked = await _check(self.hass, {**entry.data, **user_input})
+            if not checked.errors:
                 return self.async_update_reload_and_abort(
                     entry, data_updates=user_input
                 )
-        return self.async_show_form(
-            step_id="reauth_confirm",
-            data_schema=vol.Schema({vol.Required(CONF_CLIENT_SECRET): _SECRET}),
-            errors=errors,
-            description_placeholders=placeholders,
-        )
+        schema = vol.Schema({vol.Required(CONF_CLIENT_SECRET): _SECRET})
+        return self._form("reauth_confirm", schema, None, checked)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change the credentials or the API URL of the same account."""
         entry = self._get_reconfigure_entry()
-        errors: dict[str, str] = {}
-        placeholders = {"web_app_url": WEB_APP_URL}
+        checked = _Checked()
         if user_input is not None:
             await self.async_set_unique_id(user_input[CONF_CLIENT_ID])
             self._abort_if_unique_id_mismatch(reason="wrong_account")
             data = {**entry.data, **user_input}
-            errors = await self._async_validate(data, placeholders)
-            if not errors:
+            checked = await _check(self.hass, data)
+            if not checked.errors:
                 return self.async_update_reload_and_abort(entry, data_updates=data)
         suggested = user_input or {
             key: value for key, value in entry.data.items() if key != CONF_CLIENT_SECRET
         }
-        return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(
-                self._schema(with_url=True), suggested
-            ),
-            errors=errors,
-            description_placeholders=placeholders,
-        )
+        schema = _CREDENTIALS.extend(_URL_FIELD)
+        return self._form("reconfigure", schema, suggested, checked)
 
-    @staticmethod
-    def _schema(*, with_url: bool) -> vol.Schema:
-        fields: dict[Any, Any] = {
-            vol.Required(CONF_CLIENT_ID): str,
-            vol.Required(CONF_CLIENT_SECRET): _SECRET,
-        }
-        if with_url:
-            fields[vol.Required(CONF_URL, default=DEFAULT_BASE_URL)] = _URL
-        return vol.Schema(fields)
-
-    async def _async_validate(
+    def _form(
         self,
-        data: Mapping[str, Any],
-        placeholders: dict[str, str],
-        *,
-        url_field: str = CONF_URL,
-        read: Callable[[SmartSenseClient], Awaitable[None]] | None = None,
-    ) -> dict[str, str]:
-        """Request a token and the first asset; return the form's errors.
-
-        `read`, if given, reads what the flow needs instead of the first asset.
-        An unusable URL is reported on `url_field`, the form entry holding it.
-        """
-        try:
-            client = SmartSenseClient(
-                async_get_clientsession(self.hass),
-                data[CONF_CLIENT_ID],
-                data[CONF_CLIENT_SECRET],
-                base_url=data[CONF_URL],
-            )
-        except ValueError:
-            return {url_field: "invalid_url"}
-        try:
-            if read is not None:
-                await read(client)
-            else:
-                await client.async_get_asset_page(page=1, page_size=1)
-        except SmartSenseRateLimitError as err:
-            placeholders["retry_after"] = str(round(err.retry_after or 60))
-            return {"base": "rate_limited"}
-        except SmartSenseError as err:
-            return {"base": _FORM_ERRORS.get(type(err), "cannot_connect")}
-        except Exception:  # noqa: BLE001 - the form shows "unknown" instead
-            LOGGER.exception("Unexpected error while checking SmartSense credentials")
-            return {"base": "unknown"}
-        return {}
-
-
-class SmartSenseOptionsFlow(OptionsFlowWithReload):
-    """Change the locations an entry brings in; the entry reloads after."""
-
-    config_entry: SmartSenseConfigEntry
-
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
+        step_id: str,
+        schema: vol.Schema,
+        suggested: Mapping[str, Any] | None,
+        checked: _Checked,
+        errors: dict[str, str] | None = None,
     ) -> ConfigFlowResult:
-        """Show the locations of the last poll, ticked as currently selected."""
-        entry = self.config_entry
-        if entry.state is not ConfigEntryState.LOADED:
-            return self.async_abort(reason="not_loaded")
-        coordinator = entry.runtime_data.coordinator
-        current = selection_of(entry.options)
-        locations = dict(coordinator.locations)
-        if current != ALL_LOCATIONS:
-            # A chosen location that SmartSense does not list now stays offered.
-            for missing in current - locations.keys():
-                locations[missing] = LocationSummary(None, 0)
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            choice, error = _chosen(user_input[CONF_LOCATIONS], locations)
-            if choice is not None:
-                self._remove_deselected(choice)
-                if entry.title == title(current, locations):
-                    self.hass.config_entries.async_update_entry(
-                        entry, title=title(choice, locations)
-                    )
-                return self.async_create_entry(data={CONF_LOCATIONS: as_stored(choice)})
-            errors[CONF_LOCATIONS] = error
+        """A credentials form, with what the last check found wrong."""
         return self.async_show_form(
-            step_id="init",
-            data_schema=self.add_suggested_values_to_schema(
-                _locations_schema(locations, current), user_input
-            ),
-            errors=errors,
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(schema, suggested),
+            errors=checked.errors if errors is None else errors,
+            description_placeholders={
+                "web_app_url": WEB_APP_URL,
+                **checked.placeholders,
+            },
         )
-
-    def _remove_deselected(self, selection: Selection) -> None:
-        """Remove the devices (and so the entities) of locations left out.
-
-        The user's choice, so at once: the coordinator only removes what
-        SmartSense stopped listing.
-        """
-        entry_id = self.config_entry.entry_id
-        registry = dr.async_get(self.hass)
-        for asset in self.config_entry.runtime_data.coordinator.data.assets.values():
-            if is_selected(location_id(asset), selection):
-                continue
-            if device := registry.async_get_device_by_identifier(
-                device_identifier(asset.id), entry_id
-            ):
-                LOGGER.debug("Removing asset %s of a location left out", asset.id)
-                registry.async_remove_device(device.id)

@@ -24,6 +24,7 @@ from .api import (
     SmartSenseError,
     SmartSenseListingError,
     SmartSenseRateLimitError,
+    SmartSenseUnexpectedAnswerError,
 )
 from .const import (
     ACCESS_REFUSED_REPAIR_AFTER,
@@ -35,6 +36,7 @@ from .const import (
 from .data import SmartSenseData
 from .locations import LocationSummary, selected, selection_of, summarize
 from .removal import Removal
+from .unexpected import answers_changed_issue_id, async_answers_changed
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -195,6 +197,14 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
             raise UpdateFailed(
                 translation_domain=DOMAIN, translation_key="access_refused"
             ) from err
+        except SmartSenseUnexpectedAnswerError as err:
+            # SmartSense changed its API: keep everything, keep polling, say so.
+            async_answers_changed(self.hass, self.config_entry, err)
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="answers_changed",
+                translation_placeholders={"request": f"{err.method} {err.path}"},
+            ) from err
         except SmartSenseError as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -208,9 +218,8 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         # The one place that leaves out the locations the user did not choose.
         data = self._index(selected(assets, self.selection))
         self.last_retry_after = None
-        ir.async_delete_issue(
-            self.hass, DOMAIN, access_refused_issue_id(self.config_entry)
-        )
+        for issue_id in (access_refused_issue_id, answers_changed_issue_id):
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id(self.config_entry))
         self.removal.async_update(data.assets.keys(), data.points.keys(), contradiction)
         return data
 

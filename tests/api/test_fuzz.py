@@ -33,7 +33,7 @@ from custom_components.smartsense.api import (
     SmartSenseResponseError,
     Status,
     Unit,
-    contract,
+    decode,
 )
 from custom_components.smartsense.api.rate_limit import parse_retry_after
 from simulator import Simulator
@@ -183,12 +183,12 @@ type Path = tuple[str | int, ...]
 
 def parse_asset_page(payload: Any) -> AssetPage:
     """Decode a page from the JSON that Python writes for it."""
-    return contract.decode_asset_page(json.dumps(payload).encode())
+    return decode.decode_asset_page(json.dumps(payload).encode())
 
 
 def parse_readings(payload: Any) -> list[Reading]:
     """Decode readings from the JSON that Python writes for them."""
-    return contract.decode_readings(json.dumps(payload).encode())
+    return decode.decode_readings(json.dumps(payload).encode())
 
 
 def _paths(value: Any, path: Path = ()) -> list[Path]:
@@ -420,7 +420,7 @@ class _Records(logging.Handler):
 
 
 def _logged(payload: Any) -> tuple[AssetPage, list[str]]:
-    logger = logging.getLogger(contract.__name__)
+    logger = logging.getLogger(decode.__name__)
     records = _Records()
     level = logger.level
     logger.addHandler(records)
@@ -486,9 +486,9 @@ async def test_any_token_answer(
 @example(b'{"data": ["\xff\xfe", {"timestamp": "\xff"}], "page": 1}')
 def test_any_body(body: bytes) -> None:
     """Any body decodes to an answer or a SmartSenseResponseError."""
-    for decode in (contract.decode_asset_page, contract.decode_readings):
+    for decoder in (decode.decode_asset_page, decode.decode_readings):
         with contextlib.suppress(SmartSenseResponseError):
-            decode(body)
+            decoder(body)
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from .errors import (
     SmartSenseError,
     SmartSenseRateLimitError,
     SmartSenseResponseError,
+    SmartSenseUnexpectedAnswerError,
 )
 from .listing import SmartSenseListingError
 
@@ -42,6 +43,7 @@ __all__ = [
     "SmartSenseListingError",
     "SmartSenseRateLimitError",
     "SmartSenseResponseError",
+    "SmartSenseUnexpectedAnswerError",
     "Status",
     "Unit",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from functools import partial
 import logging
 import time
 
@@ -12,6 +13,7 @@ import aiohttp
 
 from . import contract
 from .contract import Asset, AssetPage, Reading
+from .decode import decode_asset_page, decode_readings
 from .errors import SmartSenseAccessRefusedError
 from .listing import read_listing
 from .rate_limit import READINGS, RetryAfterGate
@@ -72,10 +74,11 @@ class SmartSenseClient:
         self, page: int = 1, page_size: int = contract.MAX_PAGE_SIZE
     ) -> AssetPage:
         """Read one page of the asset listing."""
+        path = contract.ASSETS_PATH
         body = await self._get(
-            contract.ASSETS_PATH, contract.assets_query(page, page_size), "assets"
+            path, path, contract.assets_query(page, page_size), "assets"
         )
-        return contract.decode_asset_page(body)
+        return decode_asset_page(body)
 
     async def async_get_assets(self) -> list[Asset]:
         """Read every asset, with its sensor points, across all pages.
@@ -94,12 +97,13 @@ class SmartSenseClient:
         if start > end:
             raise ValueError("start is after end")
         window = timedelta(days=contract.MAX_READINGS_WINDOW_DAYS)
-        path = contract.readings_path(sensor_point_id)
+        path = contract.READINGS_PATH.format(id=sensor_point_id)
         readings: list[Reading] = []
         while start < end:
             stop = min(start + window, end)
-            body = await self._get(path, contract.readings_query(start, stop), READINGS)
-            readings.extend(contract.decode_readings(body))
+            query = contract.readings_query(start, stop)
+            body = await self._get(contract.READINGS_PATH, path, query, READINGS)
+            readings.extend(decode_readings(body))
             start = stop
         return readings
 
@@ -132,18 +136,21 @@ class SmartSenseClient:
         self._token_valid_until = self._clock() + usable
         return token
 
-    async def _get(self, path: str, params: Mapping[str, str], kind: str) -> bytes:
+    async def _get(
+        self, template: str, path: str, params: Mapping[str, str], kind: str
+    ) -> bytes:
         token = await self._valid_token()
+        get = partial(self._bearer_get, template, path, params)
         try:
             try:
-                body = await self._bearer_get(path, params, token, kind)
+                body = await get(token, kind)
             except Refused as err:
                 if err.status != 401:
                     raise
                 self._drop_token(token)
                 _LOGGER.debug("Token refused on %s; renewing once", path)
                 token = await self._valid_token()
-                body = await self._bearer_get(path, params, token, kind)
+                body = await get(token, kind)
         except Refused:
             # Credentials that still get tokens are not refused: SmartSense
             # refuses this client its data (for now). The fresh token is kept,
@@ -162,7 +169,12 @@ class SmartSenseClient:
         )
 
     async def _bearer_get(
-        self, path: str, params: Mapping[str, str], token: str, kind: str
+        self,
+        template: str,
+        path: str,
+        params: Mapping[str, str],
+        token: str,
+        kind: str,
     ) -> bytes:
         return await self._transport.call(
             "GET",
@@ -171,4 +183,5 @@ class SmartSenseClient:
             params=params,
             headers={"Authorization": f"Bearer {token}"},
             refused=(401, 403),
+            template=template,
         )

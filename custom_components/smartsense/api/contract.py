@@ -4,38 +4,27 @@ SmartSense has not published the data endpoints' schema we could obtain, so
 every path, query parameter, field name and enum spelling below is an
 assumption. When the real schema is confirmed, only this module changes.
 
-The models are msgspec structs, decoded in C straight from the response bytes.
-Decoding is forgiving per item: a malformed asset, sensor point or reading is
-skipped with a debug log and the rest of the answer is kept; a malformed sensor
-or last reading loses only itself. Only an answer whose envelope is wrong
-raises ``SmartSenseResponseError``.
+The models are msgspec structs, decoded in C straight from the response bytes
+(see ``decode``), and the one declaration of the expected shape (see ``shapes``).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-import json
-import logging
-from operator import attrgetter
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from msgspec import Meta, Raw, Struct
-
-from .errors import SmartSenseResponseError
-
-_LOGGER = logging.getLogger(__name__)
+from msgspec import Meta, Struct
 
 ASSETS_PATH = "/assets"
 MAX_PAGE_SIZE = 500
 MAX_READINGS_WINDOW_DAYS = 7
 
 
-def readings_path(sensor_point_id: str) -> str:
-    """Path of one sensor point's readings."""
-    return f"/sensorpoints/{sensor_point_id}/readings"
+# Of one sensor point's readings, formatted with its id.
+READINGS_PATH = "/sensorpoints/{id}/readings"
 
 
 def assets_query(page: int, page_size: int) -> dict[str, str]:
@@ -161,7 +150,7 @@ class AssetPage(Struct, frozen=True, gc=False):
     received: int
 
 
-class _Page[T](Struct, rename="camel"):
+class Page[T](Struct, rename="camel"):
     """The envelope of ``GET /assets``; its items are decoded one by one."""
 
     data: list[T]
@@ -170,153 +159,7 @@ class _Page[T](Struct, rename="camel"):
     total_count: Count
 
 
-class _Readings[T](Struct):
+class Readings[T](Struct):
     """The envelope of ``GET /sensorpoints/{id}/readings``."""
 
     data: list[T]
-
-
-_WHOLE_PAGE = msgspec.json.Decoder(_Page[Asset])
-_PAGE = msgspec.json.Decoder(_Page[Raw])
-_READINGS = msgspec.json.Decoder(_Readings[Raw])
-_ASSET = msgspec.json.Decoder(Asset)
-_READING = msgspec.json.Decoder(Reading)
-_POINTS = next(
-    field.encode_name
-    for field in msgspec.structs.fields(Asset)
-    if field.name == "sensor_points"
-)
-# The parts of a sensor point that, malformed, lose only themselves.
-_NESTED = [
-    field
-    for field in msgspec.structs.fields(SensorPoint)
-    if field.name in ("sensor", "last_reading")
-]
-
-
-def decode_asset_page(body: bytes) -> AssetPage:
-    """Decode one page of ``GET /assets``.
-
-    A page without a malformed asset is decoded in one call; any other page is
-    decoded again, its envelope first and then each asset on its own.
-    """
-    try:
-        page = _WHOLE_PAGE.decode(body)
-    except msgspec.DecodeError, RecursionError:
-        pass
-    else:
-        return AssetPage(
-            assets=tuple(page.data),
-            page=page.page,
-            page_size=page.page_size,
-            total_count=page.total_count,
-            received=len(page.data),
-        )
-    envelope = _envelope(body, _PAGE, _Page[Any], "asset listing")
-    assets = (_asset(item) for item in envelope.data)
-    return AssetPage(
-        assets=tuple(asset for asset in assets if asset is not None),
-        page=envelope.page,
-        page_size=envelope.page_size,
-        total_count=envelope.total_count,
-        received=len(envelope.data),
-    )
-
-
-def decode_readings(body: bytes) -> list[Reading]:
-    """Decode ``GET /sensorpoints/{id}/readings``, ascending by timestamp."""
-    envelope = _envelope(body, _READINGS, _Readings[Any], "readings answer")
-    readings = [
-        reading for item in envelope.data if (reading := _reading(item)) is not None
-    ]
-    readings.sort(key=attrgetter("timestamp"))
-    return readings
-
-
-def _envelope[E](
-    body: bytes, decoder: msgspec.json.Decoder[Any], lenient: type[E], what: str
-) -> E:
-    """The answer's envelope, its items left as raw JSON (or, rarely, values)."""
-    try:
-        envelope: E = decoder.decode(body)
-    except msgspec.ValidationError as err:
-        raise SmartSenseResponseError(f"{what}: {err}") from None
-    except msgspec.DecodeError, RecursionError:
-        pass
-    else:
-        return envelope
-    # Not JSON to msgspec. Python's decoder also reads NaN and Infinity, which
-    # JSON lacks: an item holding one is then skipped alone, as any other.
-    try:
-        value = json.loads(body)
-    except ValueError, RecursionError:
-        raise SmartSenseResponseError(f"{what} is malformed JSON") from None
-    try:
-        return msgspec.convert(value, lenient)
-    except msgspec.ValidationError as err:
-        raise SmartSenseResponseError(f"{what}: {err}") from None
-
-
-def _asset(item: Any) -> Asset | None:
-    if isinstance(item, Raw):
-        try:
-            return _ASSET.decode(item)
-        except msgspec.DecodeError, RecursionError:
-            pass
-    # Read again piece by piece, so that a broken sensor point loses only itself.
-    try:
-        fields = _object(item)
-        points = msgspec.convert(fields.get(_POINTS), list[Any] | None)
-        asset = msgspec.convert({**fields, _POINTS: []}, Asset)
-    except (msgspec.DecodeError, RecursionError) as err:
-        _LOGGER.debug("Skipping malformed asset: %s", err)
-        return None
-    kept = (_sensor_point(point, asset.id) for point in points or ())
-    return msgspec.structs.replace(
-        asset, sensor_points=tuple(point for point in kept if point is not None)
-    )
-
-
-def _sensor_point(item: Any, asset_id: str) -> SensorPoint | None:
-    try:
-        return msgspec.convert(item, SensorPoint)
-    except msgspec.ValidationError:
-        pass
-    try:
-        fields = _object(item)
-        point = msgspec.convert(
-            {**fields, **{field.encode_name: None for field in _NESTED}}, SensorPoint
-        )
-    except msgspec.ValidationError as err:
-        _LOGGER.debug("Skipping malformed sensor point of asset %s: %s", asset_id, err)
-        return None
-    nested: dict[str, Any] = {}
-    for field in _NESTED:
-        try:
-            value = fields.get(field.encode_name)
-            nested[field.name] = msgspec.convert(value, field.type)
-        except msgspec.ValidationError as err:
-            _LOGGER.debug(
-                "Ignoring malformed %s of sensor point %s: %s",
-                field.encode_name,
-                point.id,
-                err,
-            )
-    return msgspec.structs.replace(point, **nested)
-
-
-def _object(item: Any) -> dict[str, Any]:
-    """An item's JSON object, as Python values."""
-    if isinstance(item, Raw):
-        item = msgspec.json.decode(item)
-    return msgspec.convert(item, dict[str, Any])
-
-
-def _reading(item: Any) -> Reading | None:
-    try:
-        if isinstance(item, Raw):
-            return _READING.decode(item)
-        return msgspec.convert(item, Reading)
-    except (msgspec.DecodeError, RecursionError) as err:
-        _LOGGER.debug("Skipping malformed reading: %s", err)
-        return None

@@ -40,3 +40,19 @@ class SmartSenseRateLimitError(SmartSenseError):
 
 class SmartSenseResponseError(SmartSenseError):
     """SmartSense answered something the client cannot use."""
+
+
+class SmartSenseUnexpectedAnswerError(SmartSenseResponseError):
+    """The token worked, but a data answer is not in the shape this version knows.
+
+    ``path`` is the request's path template (no id in it); ``report`` says what
+    differed as field names, JSON types and list lengths only, never a value.
+    """
+
+    def __init__(self, method: str, path: str, status: int, report: str) -> None:
+        """Carry the request, the HTTP status and the shape report."""
+        super().__init__(f"{method} {path} answered {status}: {report}")
+        self.method = method
+        self.path = path
+        self.status = status
+        self.report = report

@@ -13,6 +13,7 @@ from .errors import (
     SmartSenseConnectionError,
     SmartSenseRateLimitError,
     SmartSenseResponseError,
+    SmartSenseUnexpectedAnswerError,
 )
 from .rate_limit import RetryAfterGate, parse_retry_after
 from .token import oauth_error
@@ -71,13 +72,17 @@ class Transport:
         *,
         refused: tuple[int, ...],
         headers: Mapping[str, str] | None = None,
+        template: str | None = None,
         **kwargs: Any,
     ) -> bytes:
         """Send one request and read its JSON body; map every failure to an error.
 
         Raises ``Refused`` for a status in ``refused``, for the caller to judge.
         No request is sent before a ``Retry-After`` SmartSense gave has passed
-        (``kind`` names what is asked for; see ``RetryAfterGate``).
+        (``kind`` names what is asked for; see ``RetryAfterGate``). A data
+        request names its path ``template``: another client error than those
+        refused, or an answer that is not JSON, then means the request is not
+        what SmartSense serves (``SmartSenseUnexpectedAnswerError``).
         """
         self._gate.check(kind)
         try:
@@ -90,7 +95,7 @@ class Transport:
             ) as response:
                 if response.status in refused:
                     raise Refused(response.status, await oauth_error(response))
-                return await _body(response, path)
+                return await _body(response, method, path, template)
         except SmartSenseRateLimitError as err:
             self._gate.hold(kind, err)
             raise
@@ -102,7 +107,9 @@ class Transport:
             ) from None
 
 
-async def _body(response: aiohttp.ClientResponse, path: str) -> bytes:
+async def _body(
+    response: aiohttp.ClientResponse, method: str, path: str, template: str | None
+) -> bytes:
     status = response.status
     if status == 429:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -111,8 +118,13 @@ async def _body(response: aiohttp.ClientResponse, path: str) -> bytes:
         )
     if status >= 500:
         raise SmartSenseConnectionError(f"SmartSense answered {status} on {path}")
-    if status != 200:
-        raise SmartSenseResponseError(f"SmartSense answered {status} on {path}")
-    if response.content_type != "application/json":
+    kind = response.content_type
+    if status != 200 or kind != "application/json":
+        if template is not None:
+            got = f"status {status} ({kind})" if status != 200 else kind
+            report = f"expected JSON with status 200; got {got}"
+            raise SmartSenseUnexpectedAnswerError(method, template, status, report)
+        if status != 200:
+            raise SmartSenseResponseError(f"SmartSense answered {status} on {path}")
         raise SmartSenseResponseError(f"{path} did not answer JSON")
     return await response.read()

@@ -1,0 +1,193 @@
+"""How an answer differs from the contract: field names and JSON types only.
+
+The expected shape is read from the contract's msgspec declaration itself; the
+answer is walked as plain JSON. A report names fields, JSON types and list
+lengths, never a value: ids and names can be a customer's data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import json
+import re
+from typing import Any, cast
+
+from msgspec import inspect
+
+from .errors import SmartSenseUnexpectedAnswerError
+
+# Keys of the answer that the contract does not declare are named only when
+# they look like field names (letters and underscores): a key made of an id or
+# a name is counted, not shown.
+_FIELD_NAME = re.compile(r"[A-Za-z_]{1,40}")
+_SHOWN_KEYS = 10
+# A part wrong in one item of several is that item's fault (it is skipped); the
+# same part wrong in every item that has it, and more than one, is the shape.
+_SYSTEMATIC = 2
+
+
+def json_type(value: Any, *, length: bool = False) -> str:
+    """The JSON type of a decoded value ("list of 3" with ``length``)."""
+    match value:
+        case dict():
+            return "object"
+        case list():
+            return f"list of {len(value)}" if length else "list"
+        case str():
+            return "string"
+        case bool():
+            return "boolean"
+        case int() | float():
+            return "number"
+    return "null"
+
+
+_JSON_TYPES = {
+    inspect.StructType: "object",
+    inspect.DictType: "object",
+    inspect.ListType: "list",
+    inspect.VarTupleType: "list",
+    inspect.StrType: "string",
+    inspect.DateTimeType: "string",
+    inspect.IntType: "number",
+    inspect.FloatType: "number",
+    inspect.BoolType: "boolean",
+    inspect.NoneType: "null",
+}
+
+
+def _expected(kind: inspect.Type) -> set[str]:
+    """The JSON types a declared type accepts."""
+    if isinstance(kind, inspect.UnionType):
+        return set().union(*(_expected(member) for member in kind.types))
+    return {_JSON_TYPES[type(kind)]}
+
+
+def _named(name: str, types: set[str] | str) -> str:
+    shown = types if isinstance(types, str) else " or ".join(sorted(types - {"null"}))
+    return f"`{name}` ({shown})"
+
+
+@dataclass(slots=True)
+class _Part:
+    """One field path across the items of an answer."""
+
+    present: int = 0
+    # Per field: how often it was wrong, the JSON type got, the types expected.
+    wrong: dict[str, int] = field(default_factory=dict)
+    got: dict[str, str] = field(default_factory=dict)
+    expected: dict[str, set[str]] = field(default_factory=dict)
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def mismatch(self, name: str, got: str, expected: set[str]) -> None:
+        self.wrong[name] = self.wrong.get(name, 0) + 1
+        self.got.setdefault(name, got)
+        self.expected[name] = expected
+
+
+class _Walk:
+    """Compares a decoded answer with a declared type, counting per path."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, _Part] = {}
+
+    def value(self, value: Any, kind: inspect.Type, path: str) -> None:
+        if isinstance(kind, inspect.UnionType):
+            got = json_type(value)
+            for member in kind.types:
+                if got in _expected(member):
+                    self.value(value, member, path)
+                    return
+        elif isinstance(kind, inspect.StructType) and isinstance(value, dict):
+            self.struct(value, kind, path)
+        elif isinstance(kind, inspect.ListType | inspect.VarTupleType) and isinstance(
+            value, list
+        ):
+            for item in value:
+                self.value(item, kind.item_type, f"{path}[]")
+
+    def struct(
+        self, value: dict[str, Any], kind: inspect.StructType, path: str
+    ) -> None:
+        part = self.parts.setdefault(path, _Part())
+        part.present += 1
+        names = {declared.encode_name for declared in kind.fields}
+        for name in value.keys() - names:
+            part.extra.setdefault(name, json_type(value[name], length=not path))
+        for declared in kind.fields:
+            name, expected = declared.encode_name, _expected(declared.type)
+            if name not in value:
+                if declared.required:
+                    part.mismatch(name, "missing", expected)
+                continue
+            got = json_type(value[name], length=not path)
+            if got.split(" ")[0] not in expected:
+                part.mismatch(name, got, expected)
+            else:
+                self.value(value[name], declared.type, f"{path}.{name}".lstrip("."))
+
+
+def _extra(keys: dict[str, str]) -> list[str]:
+    """The undeclared keys, those that look like field names, and how many others."""
+    shown = sorted(name for name in keys if _FIELD_NAME.fullmatch(name))
+    others = len(keys) - len(shown[:_SHOWN_KEYS])
+    named = [_named(name, keys[name]) for name in shown[:_SHOWN_KEYS]]
+    return named + ([f"{others} other keys"] if others else [])
+
+
+def declared(struct: type) -> inspect.StructType:
+    """The declaration of a msgspec struct, as ``differences`` reads it.
+
+    Read when the contract is imported: a test that freezes time replaces
+    ``datetime``, which msgspec would then no longer recognise.
+    """
+    return cast(inspect.StructType, inspect.type_info(struct))
+
+
+def differences(answer: Any, kind: inspect.StructType) -> str | None:
+    """What, in the shape of ``answer``, the declared struct does not accept.
+
+    Only what every item that has the part gets wrong is reported (see
+    ``_SYSTEMATIC``); ``None`` when the shape matches.
+    """
+    if not isinstance(answer, dict):
+        fields = ", ".join(
+            _named(f.encode_name, _expected(f.type)) for f in kind.fields if f.required
+        )
+        return f"expected an object with {fields}; got {json_type(answer, length=True)}"
+    walk = _Walk()
+    walk.struct(answer, kind, "")
+    reports = []
+    for path, part in walk.parts.items():
+        if path and part.present < _SYSTEMATIC:
+            continue
+        names = sorted(name for name, n in part.wrong.items() if n == part.present)
+        if not names:
+            continue
+        expected = ", ".join(_named(name, part.expected[name]) for name in names)
+        got = [
+            _named(name, part.got[name])
+            for name in names
+            if part.got[name] != "missing"
+        ]
+        got += _extra(part.extra)
+        where = f"in `{path}`, " if path else ""
+        reports.append(f"{where}expected {expected}; got {', '.join(got) or 'neither'}")
+    return "; ".join(reports) or None
+
+
+def unexpected(
+    body: bytes, kind: inspect.StructType, path: str
+) -> SmartSenseUnexpectedAnswerError | None:
+    """The error for a 200 answer to ``GET path`` whose shape differs, if it does.
+
+    Python's decoder reads the body, as it also reads the NaN and Infinity that
+    JSON lacks (values, which the contract's decoding judges item by item).
+    """
+    try:
+        report = differences(json.loads(body), kind)
+    except ValueError, RecursionError:
+        report = "the body is not JSON"
+    if report is None:
+        return None
+    return SmartSenseUnexpectedAnswerError("GET", path, 200, report)

@@ -1,0 +1,73 @@
+"""SmartSense answers in a shape this version does not know: log, form, repair.
+
+The report names fields, JSON types and list lengths only (see api.shapes), so
+it may be logged and shown; users paste it into an issue to fix the contract.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util.hass_dict import HassKey
+
+from .api import SmartSenseUnexpectedAnswerError
+from .const import DOMAIN, LOGGER
+
+ISSUES_URL = "https://github.com/smartsense-ha/smartsense-homeassistant/issues"
+# The shape reports logged while Home Assistant runs: each is logged once.
+_LOGGED: HassKey[set[str]] = HassKey(f"{DOMAIN}_unexpected_answers")
+
+
+def placeholders(err: SmartSenseUnexpectedAnswerError) -> dict[str, str]:
+    """The texts a form or repair issue shows about the answer."""
+    return {
+        "request": f"{err.method} {err.path}",
+        "status": str(err.status),
+        "report": err.report,
+        "issue_url": ISSUES_URL,
+    }
+
+
+@callback
+def log_once(hass: HomeAssistant, err: SmartSenseUnexpectedAnswerError) -> None:
+    """Log the shape report at WARNING, the first time it is met."""
+    logged = hass.data.setdefault(_LOGGED, set())
+    if str(err) in logged:
+        return
+    logged.add(str(err))
+    LOGGER.warning(
+        "SmartSense answered %s %s with status %s, in a shape this version does "
+        "not know: %s. Please report it at %s",
+        err.method,
+        err.path,
+        err.status,
+        err.report,
+        ISSUES_URL,
+    )
+
+
+def answers_changed_issue_id(entry: ConfigEntry[Any]) -> str:
+    """The repair issue saying SmartSense's answers changed shape."""
+    return f"answers_changed_{entry.entry_id}"
+
+
+@callback
+def async_answers_changed(
+    hass: HomeAssistant,
+    entry: ConfigEntry[Any],
+    err: SmartSenseUnexpectedAnswerError,
+) -> None:
+    """Log the report and raise (or update) the entry's repair issue."""
+    log_once(hass, err)
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        answers_changed_issue_id(entry),
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key="answers_changed",
+        translation_placeholders=placeholders(err),
+    )
