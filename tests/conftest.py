@@ -23,7 +23,11 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotEx
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.smartsense.const import DOMAIN
+from custom_components.smartsense.removal import GRACE
 from simulator import Account, SimConfig, Simulator
+
+# How long SmartSense must stop listing something before it is removed.
+GRACE_MINUTES = GRACE.total_seconds() / 60
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ readings delivered late (store and forward) correct the hours they belong to.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import math
@@ -31,28 +31,20 @@ from homeassistant.components.sensor.const import UNIT_CONVERTERS
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, Platform
 from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .api import (
-    Reading,
-    ReadingType,
-    SmartSenseClient,
-    SmartSenseError,
-    SmartSenseRateLimitError,
-)
-from .const import DEFAULT_REPORT_INTERVAL, DOMAIN, LOGGER, SIGNAL_BACKFILL
+from .api import Reading, ReadingType, SmartSenseError, SmartSenseRateLimitError
+from .const import DEFAULT_REPORT_INTERVAL, DOMAIN, LOGGER
 from .descriptions import READING
-from .ids import unique_id
+from .ids import registered, unique_id
 from .kinds import measurement_kind
 from .plausibility import reading_limits
 
 if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import CALLBACK_TYPE, HomeAssistant
-    from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
+    from .coordinator import SmartSenseCoordinator
     from .data import SmartSenseData
 
 STORAGE_VERSION = 1
@@ -119,19 +111,19 @@ def hourly_statistics(
     ]
 
 
+def backfill_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """Where an entry's backfill keeps its state across restarts."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.backfill")
+
+
 class Backfill:
     """Finds gaps in each sensor point's readings and fills the statistics."""
 
-    def __init__(
-        self, hass: HomeAssistant, entry: ConfigEntry[Any], client: SmartSenseClient
-    ) -> None:
-        """Create the backfill of one config entry; call async_load next."""
-        self._hass = hass
-        self._entry = entry
-        self._client = client
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.backfill"
-        )
+    def __init__(self, coordinator: SmartSenseCoordinator) -> None:
+        """Create the backfill of one coordinator's polls; call async_load next."""
+        self._hass = coordinator.hass
+        self._coordinator = coordinator
+        self._store = backfill_store(self._hass, coordinator.config_entry.entry_id)
         self._lock = asyncio.Lock()
         # The newest reading time accounted for, per sensor point.
         self.accounted: dict[str, datetime] = {}
@@ -139,6 +131,9 @@ class Backfill:
         self.gaps: dict[str, Gap] = {}
         self.rechecks: dict[str, Gap] = {}
         self.last_error: str | None = None
+        # Called when the count of waiting points may have changed (the
+        # sensor that shows it sets this while it is in Home Assistant).
+        self.on_change: CALLBACK_TYPE | None = None
 
     @property
     def waiting(self) -> int:
@@ -146,7 +141,11 @@ class Backfill:
         return len(self.gaps.keys() | self.rechecks.keys())
 
     async def async_load(self) -> None:
-        """Load what earlier runs of Home Assistant accounted for."""
+        """Load what earlier runs accounted for, of points that have entities.
+
+        A point whose entities went while the entry was not loaded (its
+        location left out, or its device deleted) is forgotten.
+        """
         stored = await self._store.async_load() or {}
         self.accounted = {
             point_id: datetime.fromisoformat(moment)
@@ -156,6 +155,8 @@ class Backfill:
         self.rechecks = {
             k: Gap.from_dict(v) for k, v in stored.get("rechecks", {}).items()
         }
+        _, points = registered(self._hass, self._coordinator.config_entry.entry_id)
+        self.async_forget(self.accounted.keys() - points)
 
     async def async_save(self) -> None:
         """Write the state now (on unload, before a new instance reads it)."""
@@ -170,30 +171,15 @@ class Backfill:
         }
 
     @callback
-    def async_follow(
-        self, coordinator: DataUpdateCoordinator[SmartSenseData]
-    ) -> CALLBACK_TYPE:
-        """Account for every successful poll and fill the gaps it reveals.
-
-        The poll already made (at setup) is only accounted for: the recorder
-        first compiles the periods it missed while Home Assistant was stopped,
-        and later runs replace them. Returns the function that stops following.
-        """
-        self.async_track(coordinator.data)
-
-        @callback
-        def polled() -> None:
-            if not coordinator.last_update_success:
-                return
-            self.async_track(coordinator.data)
-            async_dispatcher_send(
-                self._hass, SIGNAL_BACKFILL.format(self._entry.entry_id)
-            )
-            self._entry.async_create_background_task(
-                self._hass, self.async_run(coordinator.data), "smartsense backfill"
-            )
-
-        return coordinator.async_add_listener(polled)
+    def async_polled(self) -> None:
+        """Account for a successful poll, then fill the gaps it reveals."""
+        data = self._coordinator.data
+        if not self._coordinator.last_update_success:
+            return
+        self.async_track(data)
+        self._coordinator.config_entry.async_create_background_task(
+            self._hass, self.async_run(data), "smartsense backfill"
+        )
 
     @callback
     def async_track(self, data: SmartSenseData) -> None:
@@ -220,16 +206,21 @@ class Backfill:
             LOGGER.debug("Readings of %s missed since %s", point_id, start)
         # A point a poll does not list is kept: should it return, the readings
         # of its absence are a gap like any other. It is forgotten on removal.
-        self._store.async_delay_save(self.as_dict, 10)
+        self._changed()
 
     @callback
-    def async_forget(self, point_ids: set[str]) -> None:
+    def async_forget(self, point_ids: Iterable[str]) -> None:
         """Forget sensor points whose entities were removed."""
         for point_id in point_ids:
             self.accounted.pop(point_id, None)
             self.gaps.pop(point_id, None)
             self.rechecks.pop(point_id, None)
+        self._changed()
+
+    def _changed(self) -> None:
         self._store.async_delay_save(self.as_dict, 10)
+        if self.on_change is not None:
+            self.on_change()
 
     async def async_run(self, data: SmartSenseData) -> None:
         """Import what MAX_REQUESTS readings requests allow."""
@@ -241,8 +232,7 @@ class Backfill:
             return
         async with self._lock:
             await self._async_fill(data)
-        self._store.async_delay_save(self.as_dict, 10)
-        async_dispatcher_send(self._hass, SIGNAL_BACKFILL.format(self._entry.entry_id))
+        self._changed()
 
     async def _async_fill(self, data: SmartSenseData) -> None:
         budget = MAX_REQUESTS
@@ -266,7 +256,9 @@ class Backfill:
                 return
             budget -= requests
             try:
-                readings = await self._client.async_get_readings(point_id, first, end)
+                readings = await self._coordinator.client.async_get_readings(
+                    point_id, first, end
+                )
             except SmartSenseRateLimitError as err:
                 # Paused until the next poll; the client waits out Retry-After.
                 self.last_error = f"rate limited ({err.retry_after} s)"

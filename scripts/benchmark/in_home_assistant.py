@@ -14,10 +14,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 import custom_components.smartsense as integration
-from custom_components.smartsense.coordinator import (
-    SmartSenseConfigEntry,
-    SmartSenseCoordinator,
-)
+from custom_components.smartsense.coordinator import SmartSenseCoordinator
+from custom_components.smartsense.runtime import SmartSenseConfigEntry
 
 from .census import census, tracked_ids
 from .harness import (
