@@ -7,28 +7,20 @@ reading, so after such a gap the missed readings are fetched and the hourly
 mean, minimum and maximum of each complete hour are imported into the sensor
 entity's long-term statistics.
 
-Imports replace the rows of the hours they cover, so running twice changes
-nothing. Each gap is fetched once more an hour after it was imported, so that
+Importing twice changes nothing (statistics.py). Each gap is fetched once more an hour after it was imported, so that
 readings delivered late (store and forward) correct the hours they belong to.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 import math
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.components.recorder.models import (
-    StatisticData,
-    StatisticMeanType,
-    StatisticMetaData,
-)
-from homeassistant.components.recorder.statistics import async_import_statistics
-from homeassistant.components.sensor.const import UNIT_CONVERTERS
-from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, Platform
+from homeassistant.const import Platform
 from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.storage import Store
@@ -38,8 +30,7 @@ from .api import Reading, ReadingType, SmartSenseError, SmartSenseRateLimitError
 from .const import DEFAULT_REPORT_INTERVAL, DOMAIN, LOGGER
 from .descriptions import READING
 from .ids import registered, unique_id
-from .kinds import measurement_kind
-from .plausibility import reading_limits
+from .statistics import hour_of, import_readings
 
 if TYPE_CHECKING:
     from homeassistant.core import CALLBACK_TYPE, HomeAssistant
@@ -70,14 +61,6 @@ class Gap:
     # For a recheck: when it is due.
     due: datetime | None = None
 
-    def as_dict(self) -> dict[str, str | None]:
-        """The gap as stored."""
-        return {
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-            "due": self.due.isoformat() if self.due else None,
-        }
-
     @classmethod
     def from_dict(cls, stored: dict[str, Any]) -> Gap:
         """A gap as stored."""
@@ -87,28 +70,6 @@ class Gap:
             datetime.fromisoformat(stored["end"]),
             datetime.fromisoformat(due) if due else None,
         )
-
-
-def _hour(moment: datetime) -> datetime:
-    return moment.replace(minute=0, second=0, microsecond=0)
-
-
-def hourly_statistics(
-    readings: list[Reading], convert: Callable[[float], float]
-) -> list[StatisticData]:
-    """Mean, minimum and maximum of each hour that has readings."""
-    hours: dict[datetime, list[float]] = {}
-    for reading in readings:
-        hours.setdefault(_hour(reading.timestamp), []).append(convert(reading.value))
-    return [
-        StatisticData(
-            start=start,
-            mean=sum(values) / len(values),
-            min=min(values),
-            max=max(values),
-        )
-        for start, values in sorted(hours.items())
-    ]
 
 
 def backfill_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
@@ -165,9 +126,9 @@ class Backfill:
     def as_dict(self) -> dict[str, Any]:
         """What is stored (and shown in diagnostics)."""
         return {
-            "accounted": {k: v.isoformat() for k, v in self.accounted.items()},
-            "gaps": {k: v.as_dict() for k, v in self.gaps.items()},
-            "rechecks": {k: v.as_dict() for k, v in self.rechecks.items()},
+            "accounted": dict(self.accounted),
+            "gaps": {k: asdict(v) for k, v in self.gaps.items()},
+            "rechecks": {k: asdict(v) for k, v in self.rechecks.items()},
         }
 
     @callback
@@ -238,7 +199,7 @@ class Backfill:
         budget = MAX_REQUESTS
         now = dt_util.utcnow()
         # Only hours that ended SETTLE ago are final.
-        final = _hour(now - SETTLE)
+        final = hour_of(now - SETTLE)
         work = [(point_id, gap, False) for point_id, gap in self.gaps.items()] + [
             (point_id, gap, True)
             for point_id, gap in self.rechecks.items()
@@ -247,8 +208,8 @@ class Backfill:
         for point_id, gap, recheck in work:
             if point_id not in data.points:
                 continue  # not listed now: its gap waits for its return
-            first = _hour(gap.start)
-            end = min(_hour(gap.end) + HOUR, final)
+            first = hour_of(gap.start)
+            end = min(hour_of(gap.end) + HOUR, final)
             if end <= first:
                 continue  # not one final hour yet
             requests = math.ceil((end - first) / timedelta(days=7))
@@ -301,36 +262,5 @@ class Backfill:
         if point is None or entity_id is None or state is None:
             LOGGER.debug("No enabled sensor for %s; its backfill is dropped", point_id)
             return False
-        device_class, native_unit = measurement_kind(point)
-        unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
-        converter = UNIT_CONVERTERS.get(device_class)
-        convert: Callable[[float], float] = (
-            converter.converter_factory(native_unit, unit) if converter else float
-        )
-        limits = reading_limits(point)
-        plausible = [reading for reading in readings if reading.value in limits]
-        if len(plausible) < len(readings):
-            LOGGER.debug(
-                "Leaving %s implausible readings of %s out of the statistics",
-                len(readings) - len(plausible),
-                point_id,
-            )
-        statistics = hourly_statistics(plausible, convert)
-        if statistics:
-            LOGGER.debug(
-                "Importing %s hours of statistics for %s", len(statistics), entity_id
-            )
-            async_import_statistics(
-                self._hass,
-                StatisticMetaData(
-                    mean_type=StatisticMeanType.ARITHMETIC,
-                    has_sum=False,
-                    name=None,
-                    source="recorder",
-                    statistic_id=entity_id,
-                    unit_class=converter.UNIT_CLASS if converter else None,
-                    unit_of_measurement=unit,
-                ),
-                statistics,
-            )
+        import_readings(self._hass, state, point, readings)
         return True

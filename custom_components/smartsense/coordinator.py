@@ -118,20 +118,15 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
 
     @property
     def locations(self) -> dict[str, LocationSummary]:
-        """Every location of the last listing (the options flow offers them).
-
-        Summed up when asked for, not on every poll: at 10,000 sensor points
-        that costs milliseconds that only the options flow and diagnostics need.
-        """
+        """Every location of the last listing, summed up when asked for."""
         return summarize(self.data.listed)
 
     def _rate_limited(self, retry_after: float | None) -> UpdateFailed:
         """The failure of a poll that SmartSense answered with 429.
 
-        Before the first successful poll (setup), Home Assistant retries the
-        setup after exactly the wait given here: only SmartSense's own
-        Retry-After, or its own back-off when there is none. A running entry
-        never polls sooner than its interval either.
+        Setup retries after SmartSense's own Retry-After (or Home Assistant's
+        back-off without one); a running entry never polls sooner than its
+        interval either.
         """
         self.last_retry_after = retry_after
         wait = retry_after
