@@ -178,5 +178,8 @@ async def _poll_in_home_assistant(
         "wall_ms_median": median_ms(walls),
         "cpu_ms_median": median_ms(cpus),
         "blocks": max(blocks, key=lambda b: float(b["longest"]["ms"])),
+        "longest_cpu": max(
+            (b["longest_cpu"] for b in blocks), key=lambda block: float(block["ms"])
+        ),
         "requests_last_poll": await sim.request_counts(),
     }
