@@ -35,9 +35,12 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.smartsense.config_flow import SECTION_ADVANCED
 from custom_components.smartsense.const import DOMAIN
 from custom_components.smartsense.locations import CONF_LOCATIONS
+from custom_components.smartsense.removal import GRACE
 from simulator import Account, SimConfig, Simulator
 
 CHECK_ACCOUNT = Path(__file__).parent.parent / "scripts" / "check-account"
+# How long SmartSense must stop listing something before it is removed.
+GRACE_MINUTES = GRACE.total_seconds() / 60
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ from homeassistant.components.recorder.core import Recorder
 from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
@@ -23,6 +24,9 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.smartsense.backfill import Gap
+from custom_components.smartsense.const import DOMAIN
+from custom_components.smartsense.ids import BACKFILL_PENDING
+from custom_components.smartsense.locations import CONF_LOCATIONS
 from simulator import DELETE, Account, SimConfig, Simulator
 
 from .conftest import Integration
@@ -386,3 +390,43 @@ async def test_point_unlisted_for_hours_is_backfilled_on_return(
         if point_id in rechecks and rechecks[point_id].end >= end - HOUR:
             break
     await _assert_hours_match(unstarted, point_id, start, end)
+
+
+@pytest.mark.parametrize(
+    "sim_config", [SimConfig(accounts=[Account(sensor_points=12, locations=2)])]
+)
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_location_left_out_leaves_the_backfill(unstarted: Integration) -> None:
+    """The options flow leaves a store out: its points no longer await backfill."""
+    hass, entry, simulator = unstarted.hass, unstarted.entry, unstarted.simulator
+    await _downtime(unstarted, hours=3)
+    kept, left_out = sorted(simulator.locations())
+    left_points = {
+        point_id
+        for asset_id in simulator.asset_ids(location_id=left_out)
+        for point_id in simulator.sensor_point_ids(asset_id=asset_id)
+    }
+    waiting = hass.states.get(
+        er.async_get(hass).async_get_entity_id(
+            Platform.SENSOR, DOMAIN, f"{entry.entry_id}:{BACKFILL_PENDING}"
+        )
+        or ""
+    )
+    assert waiting is not None
+    before = entry.runtime_data.backfill.gaps.keys()
+    assert before & left_points
+    assert int(waiting.state) == len(before)
+
+    flow = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        flow["flow_id"], {CONF_LOCATIONS: [kept]}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+
+    backfill = entry.runtime_data.backfill
+    assert not backfill.accounted.keys() & left_points
+    assert backfill.gaps.keys() == before - left_points
+    waiting = hass.states.get(waiting.entity_id)
+    assert waiting is not None
+    assert int(waiting.state) == len(before - left_points)

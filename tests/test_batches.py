@@ -1,29 +1,25 @@
-"""Large accounts: entities are added, and updated, in batches.
+"""Large accounts: entities are added in batches at setup.
 
-Home Assistant adds a batch of entities, or writes their states, without
-yielding to the event loop, so an account of thousands of sensor points is
-handled in batches, one per turn of the loop (docs/performance.md). These
-tests make the batches small, so that eight sensor points need several.
+Home Assistant adds a batch of entities without yielding to the event loop, so
+an account of thousands of sensor points is added in batches, one per turn of
+the loop (docs/performance.md). These tests make the batches small, so that
+eight sensor points need several. A poll's state writes go through the
+coordinator's own loop over its listeners.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import replace
 from types import SimpleNamespace
-from unittest.mock import MagicMock, patch
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.smartsense.const import DOMAIN
 from custom_components.smartsense.coordinator import SmartSenseCoordinator
-from custom_components.smartsense.data import SmartSenseData
 from simulator import Simulator
 
 from .conftest import advance, entity_id
@@ -97,78 +93,20 @@ async def test_point_dropped_between_batches(
     assert set(with_entities) == set(simulator.sensor_point_ids()) - set(dropped)
 
 
-async def test_states_updated_in_batches(
+async def test_every_state_updated_after_a_poll(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
     simulator: Simulator,
 ) -> None:
-    """After a poll, every entity shows the new data, batch by batch."""
+    """After a poll, every entity shows the new data."""
     points = simulator.sensor_point_ids()
-    with patch("custom_components.smartsense.coordinator.LISTENER_BATCH", 7):
-        for point_id in points:
-            simulator.set_offline(point_id)
-        await advance(hass, freezer, minutes=60)
+    for point_id in points:
+        simulator.set_offline(point_id)
+    await advance(hass, freezer, minutes=60)
     for point_id in points:
         state = hass.states.get(
             entity_id(hass, "binary_sensor", point_id, "connectivity")
         )
         assert state is not None
         assert state.state == "off"
-
-
-@pytest.fixture
-def bare_coordinator(hass: HomeAssistant) -> SmartSenseCoordinator:
-    """A coordinator without entities, for listeners the tests add themselves."""
-    entry = MockConfigEntry(domain=DOMAIN, data={})
-    entry.add_to_hass(hass)
-    return SmartSenseCoordinator(hass, entry, MagicMock())
-
-
-def _data() -> SmartSenseData:
-    return SmartSenseData(assets={}, points={}, asset_of_point={})
-
-
-async def test_newer_update_takes_over_the_batches(
-    hass: HomeAssistant, bare_coordinator: SmartSenseCoordinator
-) -> None:
-    """An update during the batches stops them and updates every listener."""
-    calls: Counter[int] = Counter()
-    for number in range(25):
-        bare_coordinator.async_add_listener(lambda n=number: calls.update([n]))  # type: ignore[misc]
-    with patch("custom_components.smartsense.coordinator.LISTENER_BATCH", 10):
-        bare_coordinator.async_set_updated_data(_data())
-        await asyncio.sleep(0)
-        # The first batch has run; the second update starts over.
-        assert calls == dict.fromkeys(range(10), 1)
-        bare_coordinator.async_set_updated_data(_data())
-        await hass.async_block_till_done()
-    assert calls == {**dict.fromkeys(range(10), 2), **dict.fromkeys(range(10, 25), 1)}
-
-
-async def test_batches_skip_removed_and_survive_failing_listeners(
-    hass: HomeAssistant,
-    bare_coordinator: SmartSenseCoordinator,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """A listener removed meanwhile is skipped; one that fails is logged."""
-    calls: Counter[int] = Counter()
-    removers: list[Callable[[], None]] = []
-
-    def failing() -> None:
-        raise RuntimeError("broken listener")
-
-    def remove_the_last() -> None:
-        removers[-1]()
-
-    bare_coordinator.async_add_listener(failing)
-    bare_coordinator.async_add_listener(remove_the_last)
-    removers.extend(
-        bare_coordinator.async_add_listener(lambda n=number: calls.update([n]))  # type: ignore[misc]
-        for number in range(20)
-    )
-    with patch("custom_components.smartsense.coordinator.LISTENER_BATCH", 5):
-        bare_coordinator.async_set_updated_data(_data())
-        await hass.async_block_till_done()
-    assert calls == dict.fromkeys(range(19), 1)
-    assert "Unexpected error updating listener" in caplog.text

@@ -9,13 +9,11 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartsense.const import DOMAIN
-from custom_components.smartsense.removal import GRACE
 from simulator import DELETE, Simulator
 
-from .conftest import Integration
+from .conftest import GRACE_MINUTES, Integration
 
 SENSOR = Platform.SENSOR
-GRACE_MINUTES = GRACE.total_seconds() / 60
 
 
 def device(hass: HomeAssistant, entry: MockConfigEntry, asset_id: str) -> object:

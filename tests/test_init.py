@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.smartsense.const import DOMAIN
 from simulator import Simulator
 
 from .conftest import Integration, advance, integration_warnings, reauth_flows
@@ -209,3 +217,32 @@ async def test_setup_rate_limited_retries_when_smartsense_asks(
     await advance(hass, freezer, minutes=1.5)
     assert hass.states.get(FREEZER).state != STATE_UNAVAILABLE
     assert _loaded(config_entry)
+
+
+async def test_removing_the_entry_leaves_nothing_behind(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    integration: Integration,
+    simulator: Simulator,
+) -> None:
+    """Its devices, entities, stored backfill state and repair issues all go."""
+    entry_id = integration.entry.entry_id
+    simulator.add_fault("/assets", kind="empty_listing")
+    await integration.advance()  # a sudden drop: a repair issue
+    await integration.advance(1)  # the backfill's state is written
+    # .storage holds the backfill's state, and only that, of the entry.
+    assert [key for key in hass_storage if key.startswith(DOMAIN)] == [
+        f"{DOMAIN}.{entry_id}.backfill"
+    ]
+    issues = ir.async_get(hass).issues
+    assert [issue for domain, issue in issues if domain == DOMAIN] == [
+        f"unlisted_assets_{entry_id}"
+    ]
+    assert dr.async_entries_for_config_entry(dr.async_get(hass), entry_id)
+
+    await hass.config_entries.async_remove(entry_id)
+    await hass.async_block_till_done()
+    assert [key for key in hass_storage if key.startswith(DOMAIN)] == []
+    assert [issue for domain, issue in issues if domain == DOMAIN] == []
+    assert dr.async_entries_for_config_entry(dr.async_get(hass), entry_id) == []
+    assert er.async_entries_for_config_entry(er.async_get(hass), entry_id) == []

@@ -25,8 +25,7 @@ from custom_components.smartsense.const import DOMAIN
 from simulator import DELETE, Account, SimConfig, Simulator
 from simulator.api import LYING_PAGE_SIZE
 
-from .conftest import Integration, integration_warnings
-from .test_dynamic import GRACE_MINUTES
+from .conftest import GRACE_MINUTES, Integration, integration_warnings
 
 
 @pytest.fixture

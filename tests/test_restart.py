@@ -1,14 +1,13 @@
 """What vanished while the entry was not loaded waits out the grace period.
 
-Home Assistant stopped, or the entry reloading for reauthentication: like the
-rest, the grace period runs on across restarts; a setup that fails removes
-nothing.
+Home Assistant stopped, or the entry reloading for reauthentication: the grace
+period starts at the first poll after it, so a restart may delay a removal,
+never hasten it; a setup that fails removes nothing.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, Platform
@@ -16,15 +15,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
     device_registry as dr,
     entity_registry as er,
-    issue_registry as ir,
 )
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartsense.const import DOMAIN
 from simulator import DELETE, Simulator
 
-from .conftest import Integration
-from .test_dynamic import GRACE_MINUTES
+from .conftest import GRACE_MINUTES, Integration
 
 
 def _points(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
@@ -84,10 +81,14 @@ async def test_vanished_while_unloaded_waits_out_the_grace_period(
     )
 
 
-async def test_grace_period_runs_on_across_a_restart(
+async def test_restart_delays_a_removal_never_hastens_it(
     integration: Integration, simulator: Simulator
 ) -> None:
-    """The time an asset has been missing is kept while Home Assistant restarts."""
+    """The time an asset has been missing is kept in memory, not across restarts.
+
+    What was missing for half the grace period before a restart still waits
+    a whole one after it, however long Home Assistant was stopped.
+    """
     hass, entry = integration.hass, integration.entry
     gone_asset, gone_point = _vanish(simulator)
     await integration.advance()  # missing from here on
@@ -95,11 +96,16 @@ async def test_grace_period_runs_on_across_a_restart(
     await _restart(hass, entry)
     assert gone_asset in integration.devices()
     assert gone_point in _points(hass, entry)
-    # Stopped for the rest of the day: the first poll after start-up removes.
+    # Stopped for the rest of the day: the first poll after start-up keeps it.
     assert await hass.config_entries.async_unload(entry.entry_id)
     integration.freezer.tick(timedelta(minutes=GRACE_MINUTES / 2))
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+    assert gone_asset in integration.devices()
+    assert gone_point in _points(hass, entry)
+    await integration.advance(GRACE_MINUTES - 15)
+    assert gone_asset in integration.devices()
+    await integration.advance()
     assert gone_asset not in integration.devices()
     assert gone_point not in _points(hass, entry)
 
@@ -134,30 +140,3 @@ async def test_point_missing_across_a_restart_returns(
     await integration.advance()
     assert integration.state(Platform.SENSOR, point_id, "value") != STATE_UNAVAILABLE
     assert integration.entity_id(Platform.SENSOR, point_id, "value") == value
-
-
-async def test_stored_state_of_what_is_gone_is_dropped(
-    hass: HomeAssistant,
-    hass_storage: dict[str, Any],
-    config_entry: MockConfigEntry,
-    simulator: Simulator,
-) -> None:
-    """What the store remembers of devices no longer there names nothing."""
-    key = f"{DOMAIN}.{config_entry.entry_id}.removal"
-    hass_storage[key] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": key,
-        "data": {
-            "assets": {"a-gone": "2026-11-01T00:00:00+00:00"},
-            "points": {"sp-gone": None},
-            "dropped": {"a-gone": "Old Freezer"},
-        },
-    }
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-    removal = config_entry.runtime_data.coordinator.removal
-    assert removal.as_dict() == {"assets": {}, "points": {}, "dropped": {}}
-    issues = ir.async_get(hass).issues
-    assert not [issue for (domain, _), issue in issues.items() if domain == DOMAIN]

@@ -86,8 +86,9 @@ HANG = 3600.0
 FAULT_RATE = 0.3
 CHANGE_RATE = 0.15
 MAX_POINTS = 14
-# What SmartSense stopped listing goes GRACE after its last listing; failed and
-# suspect polls may delay that start by this much, never more in this mix.
+# What SmartSense stopped listing goes GRACE after its last listing (or after
+# the entry's last setup, if later); failed and suspect polls may delay that
+# start by this much, never more in this mix.
 REMOVAL_SLACK = timedelta(hours=6)
 
 # Each fault: its name in the summary, and whether the poll it meets fails.
@@ -250,6 +251,9 @@ class Soak:
         # id was last listed.
         self.listing_fault: str | None = None
         self.last_listed: dict[str, datetime] = {}
+        # When the entry was last set up: removal times are kept in memory,
+        # so a reload (after reauthentication) may delay a removal.
+        self.set_up = self.now()
         self.undo: list[tuple[int, Callable[[], None]]] = []
 
     # -- helpers -----------------------------------------------------------------
@@ -612,6 +616,7 @@ class Soak:
         assert self.entry.state is ConfigEntryState.LOADED
         assert self.entry.data[CONF_CLIENT_SECRET] == self.rotation
         self.rotation = None
+        self.set_up = self.now()
         self.tally.reauths += 1
         await self.check_secrets_elsewhere()
         return self.now()
@@ -719,7 +724,11 @@ class Soak:
     def check_removals(
         self, before: Snapshot | None, assets: set[str], points: set[str]
     ) -> None:
-        """Nothing goes before GRACE without a listing; nothing long after."""
+        """Nothing goes before GRACE without a listing; nothing long after.
+
+        "Long after" counts from the last listing or, if later, the last
+        setup: a reload may delay a removal, never hasten it.
+        """
         now = self.now()
         service = self.entry.entry_id
         devices = set(self.devices()) - {service}
@@ -728,7 +737,8 @@ class Soak:
         }
         entity_points.discard(service)
         for kept in (devices - assets) | (entity_points - points):
-            assert now - self.last_listed[kept] < GRACE + REMOVAL_SLACK, kept
+            since = max(self.last_listed[kept], self.set_up)
+            assert now - since < GRACE + REMOVAL_SLACK, kept
         if before is None:
             return
         lost_devices = set(before.devices) - devices - {service}

@@ -8,20 +8,14 @@ from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL, Pl
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.util.hass_dict import HassKey
 
 from .api import DEFAULT_BASE_URL, SmartSenseClient
-from .backfill import Backfill
-from .const import DOMAIN, SIGNAL_REMOVED
-from .coordinator import (
-    SmartSenseConfigEntry,
-    SmartSenseCoordinator,
-    SmartSenseRuntimeData,
-    access_refused_issue_id,
-)
+from .backfill import Backfill, backfill_store
+from .const import DOMAIN
+from .coordinator import SmartSenseCoordinator
 from .ids import asset_of
-from .unexpected import answers_changed_issue_id
+from .runtime import SmartSenseConfigEntry, SmartSenseRuntimeData
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
@@ -68,19 +62,24 @@ def _client(hass: HomeAssistant, entry: SmartSenseConfigEntry) -> SmartSenseClie
 
 async def async_setup_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -> bool:
     """Set up SmartSense from a config entry."""
-    client = _client(hass, entry)
-    coordinator = SmartSenseCoordinator(hass, entry, client)
-    backfill = Backfill(hass, entry, client)
+    coordinator = SmartSenseCoordinator(hass, entry, _client(hass, entry))
+    backfill = Backfill(coordinator)
     await backfill.async_load()
-    # Before the first poll, which may remove what SmartSense stopped listing.
-    entry.async_on_unload(
-        async_dispatcher_connect(
-            hass, SIGNAL_REMOVED.format(entry.entry_id), backfill.async_forget
-        )
-    )
     await coordinator.async_config_entry_first_refresh()
-    entry.async_on_unload(backfill.async_follow(coordinator))
-    entry.runtime_data = SmartSenseRuntimeData(coordinator, backfill)
+    runtime = entry.runtime_data = SmartSenseRuntimeData(coordinator, backfill)
+    # The first poll: the removal weighs it against the registries; the
+    # backfill only accounts for it, as the recorder first compiles the hours
+    # it missed while Home Assistant was stopped.
+    runtime.removal.async_polled()
+    backfill.async_track(coordinator.data)
+    # What reacts to every later poll, in this order (the entities' state
+    # writes come after: their listeners are added with them).
+    for subscriber in (
+        runtime.removal.async_polled,
+        backfill.async_polled,
+        runtime.async_add_new_points,
+    ):
+        entry.async_on_unload(coordinator.async_add_listener(subscriber))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -88,24 +87,28 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -
 async def async_unload_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -> bool:
     """Unload a config entry."""
     await entry.runtime_data.backfill.async_save()
-    await entry.runtime_data.coordinator.removal.async_save()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -> None:
-    """Forget a removed entry's client and its repair issue."""
+    """Forget a removed entry: its client, stored state and repair issues.
+
+    Devices and entities go with the entry (Home Assistant removes them).
+    """
     hass.data.get(_CLIENTS, {}).pop(entry.entry_id, None)
-    for issue_id in (access_refused_issue_id, answers_changed_issue_id):
-        ir.async_delete_issue(hass, DOMAIN, issue_id(entry))
+    await backfill_store(hass, entry.entry_id).async_remove()
+    for domain, issue_id in list(ir.async_get(hass).issues):
+        if domain == DOMAIN and issue_id.endswith(entry.entry_id):
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: SmartSenseConfigEntry, device: dr.DeviceEntry
 ) -> bool:
     """Let the user remove an asset's device that SmartSense no longer lists."""
-    coordinator = entry.runtime_data.coordinator
+    runtime = entry.runtime_data
     asset_id = asset_of(device.identifiers, entry.entry_id)
-    if asset_id is None or asset_id in coordinator.data.assets:
+    if asset_id is None or asset_id in runtime.coordinator.data.assets:
         return False
-    coordinator.removal.async_forget_device(asset_id, device)
+    runtime.removal.async_forget_device(asset_id, device)
     return True

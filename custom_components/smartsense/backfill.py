@@ -7,52 +7,35 @@ reading, so after such a gap the missed readings are fetched and the hourly
 mean, minimum and maximum of each complete hour are imported into the sensor
 entity's long-term statistics.
 
-Imports replace the rows of the hours they cover, so running twice changes
-nothing. Each gap is fetched once more an hour after it was imported, so that
+Importing twice changes nothing (statistics.py). Each gap is fetched once more an hour after it was imported, so that
 readings delivered late (store and forward) correct the hours they belong to.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 import math
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.components.recorder.models import (
-    StatisticData,
-    StatisticMeanType,
-    StatisticMetaData,
-)
-from homeassistant.components.recorder.statistics import async_import_statistics
-from homeassistant.components.sensor.const import UNIT_CONVERTERS
-from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, Platform
+from homeassistant.const import Platform
 from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .api import (
-    Reading,
-    ReadingType,
-    SmartSenseClient,
-    SmartSenseError,
-    SmartSenseRateLimitError,
-)
-from .const import DEFAULT_REPORT_INTERVAL, DOMAIN, LOGGER, SIGNAL_BACKFILL
+from .api import Reading, ReadingType, SmartSenseError, SmartSenseRateLimitError
+from .const import DEFAULT_REPORT_INTERVAL, DOMAIN, LOGGER
 from .descriptions import READING
-from .ids import unique_id
-from .kinds import measurement_kind
-from .plausibility import reading_limits
+from .ids import registered, unique_id
+from .statistics import hour_of, import_readings
 
 if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import CALLBACK_TYPE, HomeAssistant
-    from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
+    from .coordinator import SmartSenseCoordinator
     from .data import SmartSenseData
 
 STORAGE_VERSION = 1
@@ -78,14 +61,6 @@ class Gap:
     # For a recheck: when it is due.
     due: datetime | None = None
 
-    def as_dict(self) -> dict[str, str | None]:
-        """The gap as stored."""
-        return {
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-            "due": self.due.isoformat() if self.due else None,
-        }
-
     @classmethod
     def from_dict(cls, stored: dict[str, Any]) -> Gap:
         """A gap as stored."""
@@ -97,41 +72,19 @@ class Gap:
         )
 
 
-def _hour(moment: datetime) -> datetime:
-    return moment.replace(minute=0, second=0, microsecond=0)
-
-
-def hourly_statistics(
-    readings: list[Reading], convert: Callable[[float], float]
-) -> list[StatisticData]:
-    """Mean, minimum and maximum of each hour that has readings."""
-    hours: dict[datetime, list[float]] = {}
-    for reading in readings:
-        hours.setdefault(_hour(reading.timestamp), []).append(convert(reading.value))
-    return [
-        StatisticData(
-            start=start,
-            mean=sum(values) / len(values),
-            min=min(values),
-            max=max(values),
-        )
-        for start, values in sorted(hours.items())
-    ]
+def backfill_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """Where an entry's backfill keeps its state across restarts."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.backfill")
 
 
 class Backfill:
     """Finds gaps in each sensor point's readings and fills the statistics."""
 
-    def __init__(
-        self, hass: HomeAssistant, entry: ConfigEntry[Any], client: SmartSenseClient
-    ) -> None:
-        """Create the backfill of one config entry; call async_load next."""
-        self._hass = hass
-        self._entry = entry
-        self._client = client
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.backfill"
-        )
+    def __init__(self, coordinator: SmartSenseCoordinator) -> None:
+        """Create the backfill of one coordinator's polls; call async_load next."""
+        self._hass = coordinator.hass
+        self._coordinator = coordinator
+        self._store = backfill_store(self._hass, coordinator.config_entry.entry_id)
         self._lock = asyncio.Lock()
         # The newest reading time accounted for, per sensor point.
         self.accounted: dict[str, datetime] = {}
@@ -139,6 +92,9 @@ class Backfill:
         self.gaps: dict[str, Gap] = {}
         self.rechecks: dict[str, Gap] = {}
         self.last_error: str | None = None
+        # Called when the count of waiting points may have changed (the
+        # sensor that shows it sets this while it is in Home Assistant).
+        self.on_change: CALLBACK_TYPE | None = None
 
     @property
     def waiting(self) -> int:
@@ -146,7 +102,11 @@ class Backfill:
         return len(self.gaps.keys() | self.rechecks.keys())
 
     async def async_load(self) -> None:
-        """Load what earlier runs of Home Assistant accounted for."""
+        """Load what earlier runs accounted for, of points that have entities.
+
+        A point whose entities went while the entry was not loaded (its
+        location left out, or its device deleted) is forgotten.
+        """
         stored = await self._store.async_load() or {}
         self.accounted = {
             point_id: datetime.fromisoformat(moment)
@@ -156,6 +116,8 @@ class Backfill:
         self.rechecks = {
             k: Gap.from_dict(v) for k, v in stored.get("rechecks", {}).items()
         }
+        _, points = registered(self._hass, self._coordinator.config_entry.entry_id)
+        self.async_forget(self.accounted.keys() - points)
 
     async def async_save(self) -> None:
         """Write the state now (on unload, before a new instance reads it)."""
@@ -164,36 +126,21 @@ class Backfill:
     def as_dict(self) -> dict[str, Any]:
         """What is stored (and shown in diagnostics)."""
         return {
-            "accounted": {k: v.isoformat() for k, v in self.accounted.items()},
-            "gaps": {k: v.as_dict() for k, v in self.gaps.items()},
-            "rechecks": {k: v.as_dict() for k, v in self.rechecks.items()},
+            "accounted": dict(self.accounted),
+            "gaps": {k: asdict(v) for k, v in self.gaps.items()},
+            "rechecks": {k: asdict(v) for k, v in self.rechecks.items()},
         }
 
     @callback
-    def async_follow(
-        self, coordinator: DataUpdateCoordinator[SmartSenseData]
-    ) -> CALLBACK_TYPE:
-        """Account for every successful poll and fill the gaps it reveals.
-
-        The poll already made (at setup) is only accounted for: the recorder
-        first compiles the periods it missed while Home Assistant was stopped,
-        and later runs replace them. Returns the function that stops following.
-        """
-        self.async_track(coordinator.data)
-
-        @callback
-        def polled() -> None:
-            if not coordinator.last_update_success:
-                return
-            self.async_track(coordinator.data)
-            async_dispatcher_send(
-                self._hass, SIGNAL_BACKFILL.format(self._entry.entry_id)
-            )
-            self._entry.async_create_background_task(
-                self._hass, self.async_run(coordinator.data), "smartsense backfill"
-            )
-
-        return coordinator.async_add_listener(polled)
+    def async_polled(self) -> None:
+        """Account for a successful poll, then fill the gaps it reveals."""
+        data = self._coordinator.data
+        if not self._coordinator.last_update_success:
+            return
+        self.async_track(data)
+        self._coordinator.config_entry.async_create_background_task(
+            self._hass, self.async_run(data), "smartsense backfill"
+        )
 
     @callback
     def async_track(self, data: SmartSenseData) -> None:
@@ -220,16 +167,21 @@ class Backfill:
             LOGGER.debug("Readings of %s missed since %s", point_id, start)
         # A point a poll does not list is kept: should it return, the readings
         # of its absence are a gap like any other. It is forgotten on removal.
-        self._store.async_delay_save(self.as_dict, 10)
+        self._changed()
 
     @callback
-    def async_forget(self, point_ids: set[str]) -> None:
+    def async_forget(self, point_ids: Iterable[str]) -> None:
         """Forget sensor points whose entities were removed."""
         for point_id in point_ids:
             self.accounted.pop(point_id, None)
             self.gaps.pop(point_id, None)
             self.rechecks.pop(point_id, None)
+        self._changed()
+
+    def _changed(self) -> None:
         self._store.async_delay_save(self.as_dict, 10)
+        if self.on_change is not None:
+            self.on_change()
 
     async def async_run(self, data: SmartSenseData) -> None:
         """Import what MAX_REQUESTS readings requests allow."""
@@ -241,14 +193,13 @@ class Backfill:
             return
         async with self._lock:
             await self._async_fill(data)
-        self._store.async_delay_save(self.as_dict, 10)
-        async_dispatcher_send(self._hass, SIGNAL_BACKFILL.format(self._entry.entry_id))
+        self._changed()
 
     async def _async_fill(self, data: SmartSenseData) -> None:
         budget = MAX_REQUESTS
         now = dt_util.utcnow()
         # Only hours that ended SETTLE ago are final.
-        final = _hour(now - SETTLE)
+        final = hour_of(now - SETTLE)
         work = [(point_id, gap, False) for point_id, gap in self.gaps.items()] + [
             (point_id, gap, True)
             for point_id, gap in self.rechecks.items()
@@ -257,8 +208,8 @@ class Backfill:
         for point_id, gap, recheck in work:
             if point_id not in data.points:
                 continue  # not listed now: its gap waits for its return
-            first = _hour(gap.start)
-            end = min(_hour(gap.end) + HOUR, final)
+            first = hour_of(gap.start)
+            end = min(hour_of(gap.end) + HOUR, final)
             if end <= first:
                 continue  # not one final hour yet
             requests = math.ceil((end - first) / timedelta(days=7))
@@ -266,7 +217,9 @@ class Backfill:
                 return
             budget -= requests
             try:
-                readings = await self._client.async_get_readings(point_id, first, end)
+                readings = await self._coordinator.client.async_get_readings(
+                    point_id, first, end
+                )
             except SmartSenseRateLimitError as err:
                 # Paused until the next poll; the client waits out Retry-After.
                 self.last_error = f"rate limited ({err.retry_after} s)"
@@ -309,36 +262,5 @@ class Backfill:
         if point is None or entity_id is None or state is None:
             LOGGER.debug("No enabled sensor for %s; its backfill is dropped", point_id)
             return False
-        device_class, native_unit = measurement_kind(point)
-        unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
-        converter = UNIT_CONVERTERS.get(device_class)
-        convert: Callable[[float], float] = (
-            converter.converter_factory(native_unit, unit) if converter else float
-        )
-        limits = reading_limits(point)
-        plausible = [reading for reading in readings if reading.value in limits]
-        if len(plausible) < len(readings):
-            LOGGER.debug(
-                "Leaving %s implausible readings of %s out of the statistics",
-                len(readings) - len(plausible),
-                point_id,
-            )
-        statistics = hourly_statistics(plausible, convert)
-        if statistics:
-            LOGGER.debug(
-                "Importing %s hours of statistics for %s", len(statistics), entity_id
-            )
-            async_import_statistics(
-                self._hass,
-                StatisticMetaData(
-                    mean_type=StatisticMeanType.ARITHMETIC,
-                    has_sum=False,
-                    name=None,
-                    source="recorder",
-                    statistic_id=entity_id,
-                    unit_class=converter.UNIT_CLASS if converter else None,
-                    unit_of_measurement=unit,
-                ),
-                statistics,
-            )
+        import_readings(self._hass, state, point, readings)
         return True

@@ -10,13 +10,13 @@ from .descriptions import (
     SmartSenseBinarySensorEntityDescription,
     binary_sensor_descriptions,
 )
-from .entity import SmartSenseEntity, async_add_entities_for_points
+from .entity import PointEntities, SmartSenseEntity
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import SmartSenseConfigEntry
+    from .runtime import SmartSenseConfigEntry
 
 PARALLEL_UPDATES = 0
 
@@ -27,9 +27,15 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the binary sensors of every sensor point, now and as points appear."""
-    await async_add_entities_for_points(
-        entry, async_add_entities, binary_sensor_descriptions, SmartSenseBinarySensor
+    runtime = entry.runtime_data
+    platform = PointEntities(
+        runtime.coordinator,
+        async_add_entities,
+        binary_sensor_descriptions,
+        SmartSenseBinarySensor,
     )
+    runtime.platforms.append(platform)
+    await platform.async_add_listed()
 
 
 class SmartSenseBinarySensor(SmartSenseEntity, BinarySensorEntity):

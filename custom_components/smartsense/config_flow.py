@@ -47,7 +47,7 @@ from .options_flow import SmartSenseOptionsFlow, chosen, locations_schema
 from .unexpected import log_once, placeholders
 
 if TYPE_CHECKING:
-    from .coordinator import SmartSenseConfigEntry
+    from .runtime import SmartSenseConfigEntry
 
 _SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _URL_FIELD = {

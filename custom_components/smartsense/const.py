@@ -21,9 +21,3 @@ STALE_INTERVALS: Final = 3
 ACCESS_REFUSED_REPAIR_AFTER: Final = timedelta(days=1)
 
 WEB_APP_URL: Final = "https://app.smartsense.co"
-
-# Dispatcher signal, formatted with the entry id, sent when a backfill run ends.
-SIGNAL_BACKFILL: Final = f"{DOMAIN}_backfill_{{}}"
-# Dispatcher signal, formatted with the entry id, sent with the ids of sensor
-# points whose entities were removed (so that they are added anew if they return).
-SIGNAL_REMOVED: Final = f"{DOMAIN}_removed_{{}}"

@@ -1,14 +1,16 @@
-"""The coordinator that polls SmartSense for every asset of an account."""
+"""The coordinator that polls SmartSense for every asset of an account.
+
+One poll makes one immutable snapshot (``SmartSenseData``): the listing, the
+chosen locations' assets indexed by id, and each point's report interval. What
+reacts to a poll subscribes to the coordinator (``__init__.py``).
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, override
 
-from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import (
@@ -35,75 +37,27 @@ from .const import (
 )
 from .data import SmartSenseData
 from .locations import LocationSummary, selected, selection_of, summarize
-from .removal import Removal
 from .unexpected import answers_changed_issue_id, async_answers_changed
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
 
-    from .backfill import Backfill
-
-type SmartSenseConfigEntry = ConfigEntry[SmartSenseRuntimeData]
-
-# After a poll, up to this many entities are updated in one go. A larger
-# account's are updated in batches of this size, one batch per turn of the event
-# loop, so that tens of thousands of state writes never hold the loop for
-# seconds (docs/performance.md).
-LISTENER_BATCH = 250
 _NO_TIME = timedelta(0)
 
 
-@dataclass(slots=True)
-class SmartSenseRuntimeData:
-    """What a loaded entry holds: the poller and the consumer of its polls."""
-
-    coordinator: SmartSenseCoordinator
-    backfill: Backfill
-
-
-class _Listener:
-    """A coordinator listener kept for the batches; calling it removes it.
-
-    One object per listener (an entity): at 10,000 entities, a partial with
-    its arguments, keywords and bound method each would be 40,000 objects for
-    every full pass of the cyclic garbage collector.
-    """
-
-    __slots__ = ("_kept", "_remove", "update_callback")
-
-    def __init__(
-        self,
-        kept: dict[_Listener, None],
-        update_callback: CALLBACK_TYPE,
-        remove: CALLBACK_TYPE,
-    ) -> None:
-        self._kept = kept
-        self._remove = remove
-        self.update_callback = update_callback
-
-    @callback
-    def __call__(self) -> None:
-        """Stop listening."""
-        del self._kept[self]
-        self._remove()
-
-
-def access_refused_issue_id(entry: SmartSenseConfigEntry) -> str:
+def access_refused_issue_id(entry_id: str) -> str:
     """The repair issue saying SmartSense has long refused the entry its data."""
-    return f"access_refused_{entry.entry_id}"
+    return f"access_refused_{entry_id}"
 
 
 class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
     """Lists every asset, with each point's newest reading, once per interval."""
 
-    config_entry: SmartSenseConfigEntry
+    config_entry: ConfigEntry[Any]
 
     def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: SmartSenseConfigEntry,
-        client: SmartSenseClient,
+        self, hass: HomeAssistant, entry: ConfigEntry[Any], client: SmartSenseClient
     ) -> None:
         """Create the coordinator of one config entry."""
         super().__init__(
@@ -114,66 +68,9 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
             update_interval=UPDATE_INTERVAL,
         )
         self.client = client
-        self.removal = Removal(hass, entry)
         self.last_retry_after: float | None = None
-        self._batches: asyncio.Task[None] | None = None
-        # The locations the entry brings in, and every asset of the last
-        # listing, whatever its location (see locations).
+        # The locations the entry brings in (see locations).
         self.selection = selection_of(entry.options)
-        self._listed: list[Asset] = []
-        # Every listener, for the batches (in the order they were added).
-        self._listening: dict[_Listener, None] = {}
-
-    @callback
-    @override
-    def async_add_listener(
-        self, update_callback: CALLBACK_TYPE, context: Any = None
-    ) -> Callable[[], None]:
-        """Listen for data updates; the callback is also kept for the batches."""
-        remove = super().async_add_listener(update_callback, context)
-        listener = _Listener(self._listening, update_callback, remove)
-        self._listening[listener] = None
-        return listener
-
-    @callback
-    @override
-    def async_update_listeners(self) -> None:
-        """Update every listener: at once, or in batches for a large account."""
-        if len(self._listening) <= LISTENER_BATCH:
-            super().async_update_listeners()
-            return
-        if self._batches is not None:
-            # The listeners it has not reached yet are updated by this round.
-            self._batches.cancel()
-        # Not eagerly: the first batch too waits for the next turn of the loop,
-        # as the poll that ends here has just held the loop for a while.
-        self._batches = self.config_entry.async_create_task(
-            self.hass,
-            self._async_update_in_batches(list(self._listening)),
-            "smartsense update listeners",
-            eager_start=False,
-        )
-
-    async def _async_update_in_batches(self, listeners: list[_Listener]) -> None:
-        for start in range(0, len(listeners), LISTENER_BATCH):
-            if start:
-                await asyncio.sleep(0)
-            for listener in listeners[start : start + LISTENER_BATCH]:
-                # Skip a listener removed since (an entity removed meanwhile).
-                if listener not in self._listening:
-                    continue
-                try:
-                    listener.update_callback()
-                except Exception:
-                    self.logger.exception(
-                        "Unexpected error updating listener %s for %s",
-                        id(listener.update_callback),
-                        self.name,
-                    )
-
-    @override
-    async def _async_setup(self) -> None:
-        await self.removal.async_load()
 
     @override
     async def _async_update_data(self) -> SmartSenseData:
@@ -193,7 +90,15 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
             # An outage, not refused credentials: polling goes on; a lasting
             # one is worth a repair issue.
             if err.refused_for >= ACCESS_REFUSED_REPAIR_AFTER.total_seconds():
-                self._create_access_refused_issue()
+                ir.async_create_issue(
+                    self.hass,
+                    DOMAIN,
+                    access_refused_issue_id(self.config_entry.entry_id),
+                    is_fixable=False,
+                    severity=ir.IssueSeverity.ERROR,
+                    translation_key="access_refused",
+                    translation_placeholders={"web_app_url": WEB_APP_URL},
+                )
             raise UpdateFailed(
                 translation_domain=DOMAIN, translation_key="access_refused"
             ) from err
@@ -214,34 +119,17 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         # A turn of the loop between reading the listing's last page and
         # indexing it: at 10,000 sensor points each takes tens of milliseconds.
         await asyncio.sleep(0)
-        self._listed = assets
-        # The one place that leaves out the locations the user did not choose.
-        data = self._index(selected(assets, self.selection))
         self.last_retry_after = None
+        entry_id = self.config_entry.entry_id
         for issue_id in (access_refused_issue_id, answers_changed_issue_id):
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id(self.config_entry))
-        self.removal.async_update(data.assets.keys(), data.points.keys(), contradiction)
-        return data
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id(entry_id))
+        # The one place that leaves out the locations the user did not choose.
+        return self._index(assets, contradiction)
 
     @property
     def locations(self) -> dict[str, LocationSummary]:
-        """Every location of the last listing (the options flow offers them).
-
-        Summed up when asked for, not on every poll: at 10,000 sensor points
-        that costs milliseconds that only the options flow and diagnostics need.
-        """
-        return summarize(self._listed)
-
-    def _create_access_refused_issue(self) -> None:
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            access_refused_issue_id(self.config_entry),
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key="access_refused",
-            translation_placeholders={"web_app_url": WEB_APP_URL},
-        )
+        """Every location of the last listing, summed up when asked for."""
+        return summarize(self.data.listed)
 
     def _rate_limited(self, retry_after: float | None) -> UpdateFailed:
         """The failure of a poll that SmartSense answered with 429.
@@ -270,9 +158,10 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
             retry_after=wait,
         )
 
-    def _index(self, assets: list[Asset]) -> SmartSenseData:
+    def _index(self, listed: list[Asset], contradiction: str | None) -> SmartSenseData:
         # Comprehensions and locals: at 10,000 sensor points these loops cost
         # milliseconds on every poll.
+        assets = selected(listed, self.selection)
         points = {point.id: point for asset in assets for point in asset.sensor_points}
         asset_of_point = {
             point.id: asset.id for asset in assets for point in asset.sensor_points
@@ -301,4 +190,6 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
             points=points,
             asset_of_point=asset_of_point,
             intervals=intervals,
+            listed=listed,
+            contradiction=contradiction,
         )

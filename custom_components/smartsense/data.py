@@ -18,6 +18,10 @@ class SmartSenseData:
     asset_of_point: dict[str, str]
     # Each sensor point's report interval, as observed from its readings.
     intervals: dict[str, timedelta] = field(default_factory=dict)
+    # Every asset listed, whatever its location (the options flow offers them).
+    listed: list[Asset] = field(default_factory=list)
+    # Why the listing's paging contradicted itself; None for a complete one.
+    contradiction: str | None = None
 
     def is_stale(self, point_id: str, now: datetime) -> bool:
         """Whether a point's newest reading is too old to be shown as current."""

@@ -20,7 +20,7 @@ from .locations import as_stored, is_selected
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
-    from .coordinator import SmartSenseConfigEntry
+    from .runtime import SmartSenseConfigEntry
 
 TO_REDACT = {CONF_CLIENT_ID, CONF_CLIENT_SECRET, "access_token"}
 

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .const import SIGNAL_REMOVED, WEB_APP_URL
+from .const import WEB_APP_URL
 from .coordinator import SmartSenseCoordinator
 from .descriptions import READING, SmartSenseEntityDescription, enabled_by_default
 from .ids import device_identifier, unique_id
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from .api import Asset, SensorPoint
-    from .coordinator import SmartSenseConfigEntry
 
 
 # At setup, entities are handed to Home Assistant in batches of this size, one
@@ -137,62 +135,66 @@ class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
         )
 
 
-async def async_add_entities_for_points[D: SmartSenseEntityDescription](
-    entry: SmartSenseConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-    descriptions: Callable[[SensorPoint], list[D]],
-    entity: Callable[..., SmartSenseEntity],
-) -> None:
-    """Add a platform's entities now and for every point a later poll lists.
+class PointEntities:
+    """One platform's entities of sensor points, added as points appear.
 
     ``descriptions`` gives a point's descriptions, ``entity`` is the class that
     shows one of them.
     """
-    coordinator = entry.runtime_data.coordinator
-    # Points whose entities exist: an unlisted point keeps them (unavailable)
-    # until its removal, after which it is added anew if it returns.
-    known: set[str] = set()
 
-    def new_points() -> list[SensorPoint]:
-        points = coordinator.data.points
-        new = points.keys() - known
-        known.update(new)
+    def __init__(
+        self,
+        coordinator: SmartSenseCoordinator,
+        async_add_entities: AddConfigEntryEntitiesCallback,
+        descriptions: Callable[[SensorPoint], Sequence[SmartSenseEntityDescription]],
+        entity: Callable[..., SmartSenseEntity],
+    ) -> None:
+        """Bind the platform's adding of entities to the coordinator's polls."""
+        self._coordinator = coordinator
+        self._add = async_add_entities
+        self._descriptions = descriptions
+        self._entity = entity
+        # Points whose entities exist: an unlisted point keeps them
+        # (unavailable) until its removal, which forgets it here, so that it is
+        # added anew if it returns.
+        self.known: set[str] = set()
+
+    def _new_points(self) -> list[SensorPoint]:
+        points = self._coordinator.data.points
+        new = points.keys() - self.known
+        self.known.update(new)
         return [points[point_id] for point_id in new]
 
-    @callback
-    def forget(point_ids: set[str]) -> None:
-        known.difference_update(point_ids)
-
-    def create(point: SensorPoint, only_readings: bool) -> list[SmartSenseEntity]:
+    def _create(
+        self, point: SensorPoint, only_readings: bool
+    ) -> list[SmartSenseEntity]:
         return [
-            entity(coordinator, point.id, description, only_readings=only_readings)
-            for description in descriptions(point)
+            self._entity(
+                self._coordinator, point.id, description, only_readings=only_readings
+            )
+            for description in self._descriptions(point)
         ]
 
     @callback
-    def add_new_points() -> None:
-        if points := new_points():
-            only = readings_only(coordinator.data.points.values())
-            async_add_entities([new for point in points for new in create(point, only)])
+    def async_add_new(self) -> None:
+        """Add the entities of the points a poll lists for the first time."""
+        if points := self._new_points():
+            only = readings_only(self._coordinator.data.points.values())
+            self._add([new for point in points for new in self._create(point, only)])
 
-    # Listening first, so that a poll between the batches below adds its points.
-    entry.async_on_unload(coordinator.async_add_listener(add_new_points))
-    entry.async_on_unload(
-        async_dispatcher_connect(
-            coordinator.hass, SIGNAL_REMOVED.format(entry.entry_id), forget
-        )
-    )
-    only = readings_only(coordinator.data.points.values())
-    batch: list[SmartSenseEntity] = []
-    for point in new_points():
-        # Such a poll may also have dropped a point that is not added yet.
-        if point.id not in coordinator.data.points:
-            known.discard(point.id)
-            continue
-        batch += create(point, only)
-        if len(batch) >= ADD_BATCH:
-            async_add_entities(batch)
-            batch = []
-            await asyncio.sleep(0)
-    if batch:
-        async_add_entities(batch)
+    async def async_add_listed(self) -> None:
+        """Add the entities of every listed point (at setup), in batches."""
+        only = readings_only(self._coordinator.data.points.values())
+        batch: list[SmartSenseEntity] = []
+        for point in self._new_points():
+            # A poll between the batches may have dropped a point not added yet.
+            if point.id not in self._coordinator.data.points:
+                self.known.discard(point.id)
+                continue
+            batch += self._create(point, only)
+            if len(batch) >= ADD_BATCH:
+                self._add(batch)
+                batch = []
+                await asyncio.sleep(0)
+        if batch:
+            self._add(batch)

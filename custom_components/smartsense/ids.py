@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+
 from .const import DOMAIN
 
 # The key of the account's count of sensor points awaiting backfill.
@@ -40,3 +43,13 @@ def asset_of(identifiers: Iterable[tuple[str, str]], entry_id: str) -> str | Non
         if domain == DOMAIN and identifier != entry_id:
             return identifier
     return None
+
+
+def registered(hass: HomeAssistant, entry_id: str) -> tuple[set[str], set[str]]:
+    """The assets with a device and the sensor points with entities, registered."""
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry_id)
+    entities = er.async_entries_for_config_entry(er.async_get(hass), entry_id)
+    return (
+        {a for device in devices if (a := asset_of(device.identifiers, entry_id))},
+        {p for entity in entities if (p := point_of(entity.unique_id))},
+    )

@@ -35,7 +35,7 @@ from .locations import (
 )
 
 if TYPE_CHECKING:
-    from .coordinator import SmartSenseConfigEntry
+    from .runtime import SmartSenseConfigEntry
 
 
 def locations_schema(

@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING
 from homeassistant.components.sensor import SensorEntity, SensorStateClass
 from homeassistant.const import EntityCategory
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
-from .const import SIGNAL_BACKFILL, WEB_APP_URL
+from .const import WEB_APP_URL
 from .descriptions import SmartSenseSensorEntityDescription, sensor_descriptions
-from .entity import SmartSenseEntity, async_add_entities_for_points
+from .entity import PointEntities, SmartSenseEntity
 from .ids import BACKFILL_PENDING, device_identifier, unique_id
 
 if TYPE_CHECKING:
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from .backfill import Backfill
-    from .coordinator import SmartSenseConfigEntry
+    from .runtime import SmartSenseConfigEntry
 
 PARALLEL_UPDATES = 0
 
@@ -31,12 +30,13 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the sensors of every sensor point, now and as points appear."""
-    async_add_entities(
-        [SmartSenseBackfillSensor(entry.entry_id, entry.runtime_data.backfill)]
+    runtime = entry.runtime_data
+    async_add_entities([SmartSenseBackfillSensor(entry.entry_id, runtime.backfill)])
+    platform = PointEntities(
+        runtime.coordinator, async_add_entities, sensor_descriptions, SmartSenseSensor
     )
-    await async_add_entities_for_points(
-        entry, async_add_entities, sensor_descriptions, SmartSenseSensor
-    )
+    runtime.platforms.append(platform)
+    await platform.async_add_listed()
 
 
 class SmartSenseSensor(SmartSenseEntity, SensorEntity):
@@ -69,7 +69,6 @@ class SmartSenseBackfillSensor(SensorEntity):
 
     def __init__(self, entry_id: str, backfill: Backfill) -> None:
         """Attach the sensor to the account's own (service) device."""
-        self._entry_id = entry_id
         self._backfill = backfill
         self._attr_unique_id = unique_id(entry_id, BACKFILL_PENDING)
         self._attr_device_info = DeviceInfo(
@@ -82,13 +81,11 @@ class SmartSenseBackfillSensor(SensorEntity):
 
     async def async_added_to_hass(self) -> None:
         """Update whenever the backfill accounted for a poll or made progress."""
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass,
-                SIGNAL_BACKFILL.format(self._entry_id),
-                self.async_write_ha_state,
-            )
-        )
+        self._backfill.on_change = self.async_write_ha_state
+
+    async def async_will_remove_from_hass(self) -> None:
+        """Stop updating."""
+        self._backfill.on_change = None
 
     @property
     def native_value(self) -> int:

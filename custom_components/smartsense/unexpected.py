@@ -49,9 +49,9 @@ def log_once(hass: HomeAssistant, err: SmartSenseUnexpectedAnswerError) -> None:
     )
 
 
-def answers_changed_issue_id(entry: ConfigEntry[Any]) -> str:
+def answers_changed_issue_id(entry_id: str) -> str:
     """The repair issue saying SmartSense's answers changed shape."""
-    return f"answers_changed_{entry.entry_id}"
+    return f"answers_changed_{entry_id}"
 
 
 @callback
@@ -65,7 +65,7 @@ def async_answers_changed(
     ir.async_create_issue(
         hass,
         DOMAIN,
-        answers_changed_issue_id(entry),
+        answers_changed_issue_id(entry.entry_id),
         is_fixable=False,
         severity=ir.IssueSeverity.ERROR,
         translation_key="answers_changed",

@@ -18,26 +18,15 @@ from typing import Any
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
-from custom_components.smartsense.coordinator import SmartSenseConfigEntry
 from custom_components.smartsense.entity import SmartSenseEntity
+from custom_components.smartsense.runtime import SmartSenseConfigEntry
 
 # Shared by everything, never claimed.
 _SHARED = (type, types.ModuleType, types.BuiltinFunctionType)
 # Attributes of an entity that the integration's own code sets.
 _OURS = ("_asset", "_attr_translation_placeholders", "entity_description")
 # Attributes of the coordinator that the integration's subclass sets.
-_COORDINATOR = frozenset(
-    [
-        "client",
-        "removal",
-        "last_retry_after",
-        "_batches",
-        "selection",
-        "_listed",
-        "_listening",
-        "data",
-    ]
-)
+_COORDINATOR = frozenset(["client", "last_retry_after", "selection", "data"])
 
 
 def tracked_ids() -> set[int]:
@@ -108,6 +97,7 @@ def census(
         for name, value in vars(entity).items():
             claim(value, f"HA: entity.{name}")
     claim(entry.runtime_data.backfill, "ours: backfill")
+    claim(entry.runtime_data.removal, "ours: coordinator, its last poll, removal")
 
     groups: dict[str, Counter[str]] = defaultdict(Counter)
     for key, obj in new.items():

@@ -14,10 +14,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 import custom_components.smartsense as integration
-from custom_components.smartsense.coordinator import (
-    SmartSenseConfigEntry,
-    SmartSenseCoordinator,
-)
+from custom_components.smartsense.coordinator import SmartSenseCoordinator
+from custom_components.smartsense.runtime import SmartSenseConfigEntry
 
 from .census import census, tracked_ids
 from .harness import (
@@ -180,5 +178,8 @@ async def _poll_in_home_assistant(
         "wall_ms_median": median_ms(walls),
         "cpu_ms_median": median_ms(cpus),
         "blocks": max(blocks, key=lambda b: float(b["longest"]["ms"])),
+        "longest_cpu": max(
+            (b["longest_cpu"] for b in blocks), key=lambda block: float(block["ms"])
+        ),
         "requests_last_poll": await sim.request_counts(),
     }

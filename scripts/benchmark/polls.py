@@ -19,6 +19,7 @@ from custom_components.smartsense.api import SmartSenseClient, contract
 from custom_components.smartsense.api.token import AUTH_PATH, TOKEN_MARGIN
 from custom_components.smartsense.backfill import Backfill
 from custom_components.smartsense.coordinator import SmartSenseCoordinator
+from custom_components.smartsense.runtime import SmartSenseRuntimeData
 
 from .harness import (
     CLIENT_ID,
@@ -92,10 +93,15 @@ async def measure_polls(
         client = SmartSenseClient(
             session, CLIENT_ID, CLIENT_SECRET, base_url=sim.url, clock=clock
         )
-        # Built as async_setup_entry builds it, with no entity listening.
+        # Built as async_setup_entry builds it, with no entity listening. The
+        # removal subscribes as there (its bookkeeping was part of the update
+        # before it became a subscriber); the backfill, never part of this
+        # figure, does not.
         coordinator = SmartSenseCoordinator(hass, entry, client)
-        backfill = Backfill(hass, entry, client)
+        backfill = Backfill(coordinator)
         await backfill.async_load()
+        runtime = SmartSenseRuntimeData(coordinator, backfill)
+        coordinator.async_add_listener(runtime.removal.async_polled)
         await sim.reset_counts()
 
         walls: list[float] = []

@@ -52,6 +52,9 @@ class LoopProbe:
         """Forget the blocks and GC pauses seen so far (GC time counts from here)."""
         self.longest = Block()
         self.longest_without_gc = Block()
+        # The callback that used the most CPU time (this thread's): unlike the
+        # wall-clock blocks, other load on the machine does not lengthen it.
+        self.longest_cpu = Block()
         self.slow: list[Block] = []
         self._gc_at_reset = self._gc_total
         self.gc_longest_pause = 0.0
@@ -68,15 +71,20 @@ class LoopProbe:
     def installed(self) -> Iterator[None]:
         """Time every callback and GC pass while the context is open."""
         original = asyncio.Handle._run  # noqa: SLF001
-        clock = time.perf_counter
+        clock, cpu_clock = time.perf_counter, time.thread_time
 
         def _run(handle: asyncio.Handle) -> None:
             gc_before = self._gc_total
-            start = clock()
+            start, cpu_start = clock(), cpu_clock()
             try:
                 original(handle)
             finally:
                 took = clock() - start
+                cpu = cpu_clock() - cpu_start
+                if cpu > self.longest_cpu.seconds:
+                    self.longest_cpu = Block(
+                        cpu, self._gc_total - gc_before, _describe(handle)
+                    )
                 net = took - (self._gc_total - gc_before)
                 if took > self.longest.seconds or net > self.longest_without_gc.seconds:
                     self._record(handle, took, self._gc_total - gc_before)
@@ -107,6 +115,7 @@ class LoopProbe:
         return {
             "longest": self.longest.as_dict(),
             "longest_without_gc": self.longest_without_gc.as_dict(),
+            "longest_cpu": self.longest_cpu.as_dict(),
             "over_50ms": len(self.slow),
             "slowest": [block.as_dict() for block in slowest[:5]],
             "gc_ms": round((self._gc_total - self._gc_at_reset) * 1000, 1),

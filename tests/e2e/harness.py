@@ -399,6 +399,10 @@ class HomeAssistantProcess:
         """POST to a REST API path as the owner; the JSON answer."""
         return await self._json("POST", path, body)
 
+    async def delete(self, path: str) -> Any:
+        """DELETE a REST API path as the owner; the JSON answer."""
+        return await self._json("DELETE", path)
+
     async def call_service(
         self, domain: str, service: str, data: dict[str, Any] | None = None
     ) -> None:

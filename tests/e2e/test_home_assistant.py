@@ -5,7 +5,8 @@ simulator's URL; an entity per sensor point carrying the simulator's values
 and units; a YAML automation with a numeric_state trigger that fires on a
 freezer excursion; SmartSense rotating the secret, answered through the
 re-authentication card's flow; a reconfigure with the next secret; a restart
-that brings the entry back with no new flow and one new token. The
+that brings the entry back with no new flow and one new token; deleting the
+entry, which leaves none of its files in `.storage`. The
 `home_assistant` fixture fails the test on any deprecation report about our
 code in home-assistant.log.
 """
@@ -291,3 +292,15 @@ async def test_config_flow_entities_automation_reauth_reconfigure_restart(
         and "Authentication failed while fetching smartsense data" not in line
     ]
     assert errors == []
+
+    # -- deleting the entry leaves nothing of it in .storage ---------------
+    storage = ha.config_dir / ".storage"
+    prefix = f"smartsense.{entry['entry_id']}."
+
+    def stored() -> list[str]:
+        return sorted(path.name for path in storage.glob("smartsense.*"))
+
+    assert stored() == [f"{prefix}backfill"]
+    await ha.delete(f"/api/config/config_entries/entry/{entry['entry_id']}")
+    assert await ha.smartsense_entries() == []
+    assert stored() == []

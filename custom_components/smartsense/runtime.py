@@ -1,0 +1,47 @@
+"""What a loaded entry runs: the coordinator and what reacts to its polls.
+
+``__init__.py`` wires them: each subscribes to the coordinator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import callback
+
+from .backfill import Backfill
+from .coordinator import SmartSenseCoordinator
+from .entity import PointEntities
+from .removal import Removal
+
+type SmartSenseConfigEntry = ConfigEntry[SmartSenseRuntimeData]
+
+
+@dataclass(slots=True)
+class SmartSenseRuntimeData:
+    """What a loaded entry holds: the poller and the subscribers to its polls."""
+
+    coordinator: SmartSenseCoordinator
+    backfill: Backfill
+    removal: Removal = field(init=False)
+    # Each platform's entities of sensor points (the platforms add theirs).
+    platforms: list[PointEntities] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        """The removal tells this runtime which sensor points it removed."""
+        coordinator = self.coordinator
+        self.removal = Removal(coordinator, coordinator.config_entry, self.forget)
+
+    @callback
+    def async_add_new_points(self) -> None:
+        """Have each platform add the entities of points new to it."""
+        for platform in self.platforms:
+            platform.async_add_new()
+
+    @callback
+    def forget(self, point_ids: set[str]) -> None:
+        """Forget removed sensor points: they are added anew if they return."""
+        self.backfill.async_forget(point_ids)
+        for platform in self.platforms:
+            platform.known.difference_update(point_ids)
