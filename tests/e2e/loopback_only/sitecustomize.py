@@ -1,13 +1,15 @@
 """Refuse, and log, whatever a Home Assistant under test tries beyond loopback.
 
 The end-to-end harness puts this folder on the PYTHONPATH of every hass it
-starts, so Python runs this module at startup (site.py imports sitecustomize).
+starts, so Python runs this module at startup (site.py imports sitecustomize;
+this one hides the system's, which only installs Debian's apport hook).
 A name looked up (socket.getaddrinfo, or aiodns, which Home Assistant's HTTP
 client resolves names with), a TCP connection or a datagram sent to any host
 but 127.0.0.1, ::1 or localhost fails with OSError, as offline, and the
 logger `loopback_only` says so in home-assistant.log, where the harness fails
-the test on it. A UDP socket connected without sending passes: that is
-how Home Assistant finds its own address, and nothing leaves the machine.
+the test on it. A UDP socket connected without sending passes: that is how
+Home Assistant's network integration finds its own address (towards 8.8.8.8
+and 224.0.0.251), and nothing leaves the machine.
 """
 
 from __future__ import annotations
