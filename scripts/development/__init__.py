@@ -6,9 +6,11 @@
    http://127.0.0.1:8765; extra arguments go to the simulator;
 2. prepares `config/` on the first run: a `configuration.yaml` (bound to
    127.0.0.1, US units, debug logging for the integration), the integration
-   linked in as `config/custom_components/smartsense`, and onboarding marked
+   linked in as `config/custom_components/smartsense`, onboarding marked
    done except for the owner account, which it then creates through Home
-   Assistant's own onboarding API (user `dev`, password `dev`);
+   Assistant's own onboarding API (user `dev`, password `dev`), and, from
+   Home Assistant 2026.11 on, the Marketplace disabled (it would fetch its
+   catalog from the internet; the user can enable it);
 3. starts Home Assistant (`hass -c config`) on http://127.0.0.1:8123 and
    prints the URL, the login and what to enter in the SmartSense form.
 

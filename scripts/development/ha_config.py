@@ -6,6 +6,9 @@ from datetime import UTC, datetime
 import json
 from pathlib import Path
 import shutil
+import sys
+from typing import Any
+import uuid
 
 from . import HOST, ROOT
 
@@ -119,6 +122,56 @@ def seed_http(config_dir: Path, port: int) -> None:
     path.write_text(json.dumps(store, indent=2) + "\n", encoding="utf-8")
 
 
+def has_marketplace(hass: Path) -> bool:
+    """Whether the Home Assistant of this `hass` executable has the Marketplace."""
+    venv = hass.parent.parent
+    return any(
+        venv.glob("lib/python3*/site-packages/homeassistant/components/marketplace")
+    )
+
+
+def seed_marketplace(config_dir: Path, options: dict[str, Any] | None = None) -> None:
+    """Give the Marketplace a config entry the user disabled (first run only).
+
+    Home Assistant 2026.11 sets its Marketplace up by itself when it has no
+    entry, and the Marketplace fetches its catalog from the internet; a
+    disabled entry counts as the user's choice. The user enables it in
+    Settings -> Devices & services. `options` are the entry's (its download
+    source). Only for a Home Assistant that has it: 2026.10 would log an error
+    about an unknown integration when its Devices & services page opens.
+    """
+    path = config_dir / ".storage" / "core.config_entries"
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(UTC).isoformat()
+    entry = {
+        "created_at": now,
+        "data": {},
+        "discovery_keys": {},
+        "disabled_by": "user",
+        "domain": "marketplace",
+        "entry_id": uuid.uuid4().hex,
+        "minor_version": 1,
+        "modified_at": now,
+        "options": options or {},
+        "pref_disable_new_entities": False,
+        "pref_disable_polling": False,
+        "source": "system",
+        "subentries": [],
+        "title": "",
+        "unique_id": None,
+        "version": 1,
+    }
+    store = {
+        "version": 1,
+        "minor_version": 5,
+        "key": "core.config_entries",
+        "data": {"entries": [entry]},
+    }
+    path.write_text(json.dumps(store, indent=2) + "\n", encoding="utf-8")
+
+
 def prepare_config(config_dir: Path, port: int) -> None:
     """Create config_dir on the first run; leave an existing one as it is."""
     config_dir.mkdir(exist_ok=True)
@@ -134,6 +187,9 @@ def prepare_config(config_dir: Path, port: int) -> None:
     install_integration(config_dir, copy=False)
     seed_http(config_dir, port)
     seed_onboarding(config_dir)
+    # The demo is about SmartSense: the Marketplace is one click away.
+    if has_marketplace(Path(sys.executable)):
+        seed_marketplace(config_dir)
 
 
 def smartsense_configured(config_dir: Path) -> bool:

@@ -115,7 +115,7 @@ async def home_assistant(
     `running` for what fails the test when it stops.
     """
     port = free_port()
-    config_dir = build_config(tmp_path / "config", port)
+    config_dir = build_config(tmp_path / "config", port, hass_executable)
     ha = HomeAssistantProcess(hass_executable, config_dir, port, tmp_path / "hass.log")
     async with running(ha):
         yield ha

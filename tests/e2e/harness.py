@@ -24,8 +24,10 @@ from homeassistant.const import RESTART_EXIT_CODE
 
 from scripts.development.ha_config import (
     configuration_yaml,
+    has_marketplace,
     install_integration,
     seed_http,
+    seed_marketplace,
     seed_onboarding,
 )
 from scripts.development.onboarding import OWNER_NAME, OWNER_PASSWORD, OWNER_USERNAME
@@ -33,6 +35,8 @@ from tests.deprecations import fail_on_reports, reports_in_log
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
+# On hass's PYTHONPATH: its sitecustomize refuses whatever is not loopback.
+LOOPBACK_ONLY = Path(__file__).with_name("loopback_only")
 START_TIMEOUT = 120.0  # seconds; Home Assistant starts in about 5 s here
 STOP_TIMEOUT = 60.0
 _SIM_BANNER = re.compile(r"SmartSense simulator at (http://\S+)")
@@ -54,10 +58,18 @@ def free_port() -> int:
         return port
 
 
-def build_config(config_dir: Path, port: int, *, integration: bool = True) -> Path:
-    """A fresh Home Assistant configuration with the integration as HACS installs it.
+def build_config(
+    config_dir: Path,
+    port: int,
+    hass: Path,
+    *,
+    integration: bool = True,
+    marketplace: dict[str, Any] | None = None,
+) -> Path:
+    """A fresh configuration for `hass` with the integration as HACS installs it.
 
-    With `integration=False`, without it: the test installs it.
+    With `integration=False`, without it: the test installs it. The Marketplace
+    (2026.11 on) is disabled, with `marketplace` as its options.
     """
     config_dir.mkdir(parents=True)
     (config_dir / "configuration.yaml").write_text(
@@ -69,6 +81,8 @@ def build_config(config_dir: Path, port: int, *, integration: bool = True) -> Pa
         install_integration(config_dir, copy=True)
     seed_http(config_dir, port)
     seed_onboarding(config_dir)
+    if has_marketplace(hass):
+        seed_marketplace(config_dir, marketplace)
     return config_dir
 
 
@@ -223,10 +237,12 @@ class HomeAssistantProcess:
     """`hass -c <config>` on 127.0.0.1, with an owner and an access token.
 
     `hass` is the executable of the Home Assistant under test. `log_path` gets
-    its console output across restarts. When hass stops (before the next start
-    rolls it over), its home-assistant.log is searched for deprecation reports
-    about our code (`deprecation_reports`) and for integrations that failed to
-    set up (`setup_failures`, such as a requirement missing with --skip-pip).
+    its console output across restarts. It reaches nothing beyond loopback
+    (loopback_only/sitecustomize.py refuses it). When hass stops (before the
+    next start rolls it over), its home-assistant.log is searched for
+    deprecation reports about our code (`deprecation_reports`), for
+    integrations that failed to set up (`setup_failures`, such as a requirement
+    missing with --skip-pip) and for what was refused (`beyond_loopback`).
     """
 
     def __init__(
@@ -252,6 +268,7 @@ class HomeAssistantProcess:
         self.token: str | None = None
         self.deprecation_reports: list[str] = []
         self.setup_failures: list[str] = []
+        self.beyond_loopback: list[str] = []
         self._session = aiohttp.ClientSession()
 
     # -- the process ------------------------------------------------------
@@ -268,7 +285,11 @@ class HomeAssistantProcess:
                 cwd=self.config_dir,
                 stdout=log,
                 stderr=asyncio.subprocess.STDOUT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env={
+                    **os.environ,
+                    "PYTHONUNBUFFERED": "1",
+                    "PYTHONPATH": str(LOOPBACK_ONLY),
+                },
             )
         await wait_for(self._answers, "Home Assistant's HTTP server", START_TIMEOUT)
 
@@ -295,8 +316,12 @@ class HomeAssistantProcess:
         if home_assistant_log.exists():
             text = home_assistant_log.read_text(encoding="utf-8", errors="replace")
             self.deprecation_reports += reports_in_log(text)
+            lines = text.splitlines()
             self.setup_failures += [
-                line for line in text.splitlines() if "Setup failed for" in line
+                line for line in lines if "Setup failed for" in line
+            ]
+            self.beyond_loopback += [
+                line for line in lines if "[loopback_only]" in line
             ]
         return code
 
@@ -518,7 +543,8 @@ async def running(ha: HomeAssistantProcess) -> AsyncIterator[HomeAssistantProces
     """`ha` started, with an owner; stopped at the end.
 
     Then it fails if, in any of its lifetimes, Home Assistant reported our use
-    of a deprecated API or failed to set up an integration (home-assistant.log).
+    of a deprecated API, failed to set up an integration or tried to reach
+    beyond loopback (home-assistant.log).
     """
     try:
         await ha.start()
@@ -530,4 +556,5 @@ async def running(ha: HomeAssistantProcess) -> AsyncIterator[HomeAssistantProces
         # Shown by pytest only when the test fails.
         print(f"--- last lines of {ha.log_path} ---\n{ha.log_tail()}")  # noqa: T201
     assert ha.setup_failures == [], "Home Assistant did not start cleanly"
+    assert ha.beyond_loopback == [], "Home Assistant tried to reach beyond loopback"
     fail_on_reports(ha.deprecation_reports)

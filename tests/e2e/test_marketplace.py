@@ -3,19 +3,22 @@
 Home Assistant 2026.11.0's Marketplace (2026.10.4 has none), driven over the
 HTTP and WebSocket API its panel uses, installs from tests/e2e/github.py, a
 loopback GitHub that serves this checkout as the release v0.1.0 (the zip
-scripts/release builds). As a user: 1. onboarding creates the owner; 2. the
-Marketplace, which Home Assistant sets up by itself, gets its first-run
-warning accepted, the loopback server chosen as its download source and
-GitHub connected (which adding a custom repository needs); 3. the repository
-is added as a custom repository of type Integration; 4. its latest release
-is installed; 5. Home Assistant restarts; 6. SmartSense is added against the
-simulator; 7. its devices and entities are there.
+scripts/release builds). Home Assistant starts with the Marketplace turned
+off, the loopback server already its download source: on, with the default
+one, it would fetch its catalog from the internet. As a user: 1. onboarding
+creates the owner; 2. the Marketplace is turned on, gets its first-run
+warning accepted and GitHub connected (which adding a custom repository
+needs); 3. the repository is added as a custom repository of type
+Integration; 4. its latest release is installed; 5. Home Assistant restarts;
+6. SmartSense is added against the simulator; 7. its devices and entities
+are there.
 
 Then v0.1.1 is tagged (this tree, with manifest.json saying 0.1.1). After
 "Refresh information" the Marketplace's update entity offers it; installing
 it asks for a restart, after which the same entry, devices and entities run
 the new code and poll. The install and update times show at the end of the
-run. The test's only reach into the Marketplace is marketplace_hass.py.
+run. The test reaches into the Marketplace only with marketplace_hass.py and
+the options of the entry it starts with.
 """
 
 from __future__ import annotations
@@ -83,9 +86,18 @@ async def github(tmp_path: Path) -> AsyncIterator[LoopbackGitHub]:
 async def home_assistant(
     tmp_path: Path, simulator_process: SimulatorProcess, github: LoopbackGitHub
 ) -> AsyncIterator[HomeAssistantProcess]:
-    """Home Assistant 2026.11.0 without SmartSense, started by marketplace_hass.py."""
+    """Home Assistant 2026.11.0 without SmartSense, started by marketplace_hass.py.
+
+    The Marketplace is off, with the loopback GitHub as its download source.
+    """
     port = free_port()
-    config_dir = build_config(tmp_path / "config", port, integration=False)
+    config_dir = build_config(
+        tmp_path / "config",
+        port,
+        NEWEST / "hass",
+        integration=False,
+        marketplace={"profile": PROFILE_ID},
+    )
     command = [str(NEWEST / "python"), str(WRAPPER), json.dumps(github.profile)]
     ha = HomeAssistantProcess(
         NEWEST / "hass", config_dir, port, tmp_path / "hass.log", command=command
@@ -108,21 +120,19 @@ async def _marketplace(ha: HomeAssistantProcess, command: dict[str, Any]) -> Any
 
 
 async def _set_up_marketplace(ha: HomeAssistantProcess) -> None:
-    """Accept the warning, pick the loopback download source, connect GitHub."""
-    await _marketplace(ha, {"type": "marketplace/warning/accept"})
-
-    # Settings > Marketplace > menu > Download source.
+    """Turn the Marketplace on, accept the warning, connect GitHub."""
+    # Settings > Devices & services > Marketplace > Enable.
     (entry,) = await ha.get("/api/config/config_entries/entry?domain=marketplace")
-    form = await ha.post(
-        "/api/config/config_entries/options/flow", {"handler": entry["entry_id"]}
+    assert entry["disabled_by"] == "user", entry
+    enabled = await ha.ws(
+        {
+            "type": "config_entries/disable",
+            "entry_id": entry["entry_id"],
+            "disabled_by": None,
+        }
     )
-    (field,) = form["data_schema"]
-    assert PROFILE_ID in field["selector"]["select"]["options"]
-    result = await ha.post(
-        f"/api/config/config_entries/options/flow/{form['flow_id']}",
-        {"profile": PROFILE_ID},
-    )
-    assert result["type"] == "create_entry", result
+    assert enabled == {"require_restart": False}, enabled
+    await _marketplace(ha, {"type": "marketplace/warning/accept"})
 
     # Connect GitHub: the device flow, which the loopback GitHub approves at once.
     flow = await _marketplace(ha, {"type": "marketplace/github/connect"})
