@@ -14,9 +14,9 @@ from datetime import datetime
 
 import pytest
 
-# Ten past a report slot: the minute within the quarter hour matters to the
-# simulator's readings, so the default is neither a slot nor right before one.
-DEFAULT_START = "2026-11-28T10:10:00+00:00"
+# Five past a report slot: what a test sees depends on the minute within the
+# 15-minute report interval and on which readings the simulator delivers late.
+DEFAULT_START = "2026-11-28T10:05:00+00:00"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
