@@ -48,24 +48,39 @@ def _name(node: ast.expr) -> str | None:
 
 
 class _Module:
-    """One source file, and the string constants of the whole package."""
+    """One source file, and the constants and functions of the whole package."""
 
-    def __init__(self, path: Path, constants: dict[str, str]) -> None:
+    def __init__(self, path: Path, package: _Package) -> None:
         self.path = path
         self.tree = ast.parse(path.read_text(encoding="utf-8"))
-        self.constants = constants
+        self.package = package
 
     def string(self, node: ast.expr | None) -> str | None:
         """The string an expression always is: a literal or a module constant."""
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
         name = None if node is None else _name(node)
-        return None if name is None else self.constants.get(name)
+        return None if name is None else self.package.constants.get(name)
 
     def placeholders(self, node: ast.expr | None) -> frozenset[str]:
-        """The keys of a placeholder dict: a literal, or a variable filled anywhere."""
+        """The keys of a placeholder dict.
+
+        A literal, a variable assigned or filled anywhere in the module, or the
+        dict a function of the package returns.
+        """
         if isinstance(node, ast.Dict):
             return frozenset(filter(None, map(self.string, filter(None, node.keys))))
+        if isinstance(node, ast.Call) and (function := _name(node.func)):
+            # A dict literal the function returns, as unexpected.placeholders.
+            returns = self.package.functions.get(function) or ast.Module()
+            return frozenset().union(
+                *(
+                    self.placeholders(returned.value)
+                    for returned in ast.walk(returns)
+                    if isinstance(returned, ast.Return)
+                    and isinstance(returned.value, ast.Dict)
+                )
+            )
         if not isinstance(node, ast.Name):
             return frozenset()
         keys: set[str] = set()
@@ -83,16 +98,45 @@ class _Module:
                     keys.add(key)
         return frozenset(keys)
 
+    def flow_placeholders(self) -> frozenset[str]:
+        """Every placeholder a flow module can pass to its forms.
+
+        A flow builds its forms' placeholders in more ways than a scan follows
+        (helpers, dataclasses): its texts may use any key of a dict literal or
+        a dict-returning package function in the module, or one it fills in.
+        """
+        keys: set[str] = set()
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Dict | ast.Call):
+                keys |= self.placeholders(node)
+            elif (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.ctx, ast.Store)
+                and (key := self.string(node.slice))
+            ):
+                keys.add(key)
+        return frozenset(keys)
+
     def where(self, node: ast.AST) -> str:
         """File and line, for the failure message."""
         return f"{self.path.relative_to(PACKAGE)}:{getattr(node, 'lineno', '?')}"
 
 
-def _constants(paths: list[Path]) -> dict[str, str]:
-    """Every module-level NAME = "string" of the package."""
-    constants: dict[str, str] = {}
+@dataclass
+class _Package:
+    """The module-level string constants and functions of the package, by name."""
+
+    constants: dict[str, str]
+    functions: dict[str, ast.FunctionDef]
+
+
+def _package(paths: list[Path]) -> _Package:
+    """Every module-level NAME = "string" and function of the package."""
+    package = _Package({}, {})
     for path in paths:
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef):
+                package.functions[node.name] = node
             target: ast.expr | None = None
             if isinstance(node, ast.AnnAssign):
                 target = node.target
@@ -104,8 +148,8 @@ def _constants(paths: list[Path]) -> dict[str, str]:
                 and isinstance(value, ast.Constant)
                 and isinstance(value.value, str)
             ):
-                constants[target.id] = value.value
-    return constants
+                package.constants[target.id] = value.value
+    return package
 
 
 def _issues_and_exceptions(module: _Module) -> Iterator[Text]:
@@ -128,48 +172,49 @@ def _flow_sections(module: _Module) -> dict[ast.stmt, set[str]]:
     """Each top-level definition, and the flows (config, options) it is part of.
 
     A flow class is part of its own flow; a module-level helper or table is part
-    of each flow class that names it.
+    of each flow whose class names it, directly or through other helpers.
     """
-    classes: dict[ast.ClassDef, str] = {}
+    sections: dict[ast.stmt, set[str]] = {}
+    defines: dict[ast.stmt, set[str]] = {}
     for node in module.tree.body:
         if isinstance(node, ast.ClassDef):
             bases = " ".join(filter(None, map(_name, node.bases)))
-            if "OptionsFlow" in bases:
-                classes[node] = "options"
-            elif "ConfigFlow" in bases:
-                classes[node] = "config"
-    sections: dict[ast.stmt, set[str]] = {node: {s} for node, s in classes.items()}
-    for node in module.tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            names = {node.name}
+            flow = "options" if "OptionsFlow" in bases else "config"
+            if "Flow" in bases:
+                sections[node] = {flow}
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            defines[node] = {node.name}
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names = {name for target in targets if (name := _name(target))}
-        else:
-            continue
-        sections[node] = {
-            section
-            for flow, section in classes.items()
-            if any(
-                _name(used) in names
-                for used in ast.walk(flow)
-                if isinstance(used, ast.Name)
+            defines[node] = {name for target in targets if (name := _name(target))}
+    used = {
+        node: {name.id for name in ast.walk(node) if isinstance(name, ast.Name)}
+        for node in [*sections, *defines]
+    }
+    for node in defines:
+        sections[node] = set()
+    changed = True
+    while changed:  # until every helper has the flows of all that use it
+        changed = False
+        for node, names in defines.items():
+            flows = set().union(
+                *(sections[user] for user in sections if names & used[user])
             )
-        }
+            if not flows <= sections[node]:
+                sections[node] |= flows
+                changed = True
     return sections
 
 
 def _returned_strings(module: _Module, function: str, index: int) -> Iterator[str]:
-    """The strings a module-level function returns at one place of its tuple."""
-    for node in module.tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name == function:
-            for returned in ast.walk(node):
-                if (
-                    isinstance(returned, ast.Return)
-                    and isinstance(returned.value, ast.Tuple)
-                    and (text := module.string(returned.value.elts[index]))
-                ):
-                    yield text
+    """The strings a package function returns at one place of its tuple."""
+    for returned in ast.walk(module.package.functions.get(function) or ast.Module()):
+        if (
+            isinstance(returned, ast.Return)
+            and isinstance(returned.value, ast.Tuple)
+            and (text := module.string(returned.value.elts[index]))
+        ):
+            yield text
 
 
 def _errors(module: _Module, unit: ast.AST) -> Iterator[tuple[str, ast.AST]]:
@@ -218,65 +263,77 @@ def _unpacked(module: _Module, unit: ast.AST, variable: str) -> Iterator[str]:
 
 
 def _flow_texts(module: _Module) -> Iterator[Text]:
-    sections = _flow_sections(module)
-    # Errors show on the forms of their flow, with those forms' placeholders.
-    form_placeholders: dict[str, frozenset[str]] = {}
-    found: list[tuple[str, str, ast.AST, frozenset[str] | None]] = []
-    for unit, flows in sections.items():
+    passed = module.flow_placeholders()
+    for unit, flows in _flow_sections(module).items():
+        keys: list[tuple[str, ast.AST]] = []
         for node in ast.walk(unit):
             if not isinstance(node, ast.Call) or not (method := _name(node.func)):
                 continue
             kwargs = {kw.arg: kw.value for kw in node.keywords if kw.arg}
-            if method == "async_show_form" and (
-                step := module.string(kwargs.get("step_id"))
-            ):
-                placeholders = module.placeholders(
-                    kwargs.get("description_placeholders")
-                )
-                for flow in flows:
-                    form_placeholders[flow] = (
-                        form_placeholders.get(flow, frozenset()) | placeholders
-                    )
-                    found.extend(
-                        (flow, f"step.{step}.{field}", node, placeholders)
-                        for field in STEP
-                    )
+            function = _enclosing_function(unit, node)
+            if method == "async_show_form":
+                for step in _values(module, function, kwargs.get("step_id")):
+                    keys += [(f"step.{step}.{field}", node) for field in STEP]
             reason = module.string(kwargs.get("reason")) or DEFAULT_ABORTS.get(method)
             if method == "async_update_reload_and_abort" and not reason:
-                function = _enclosing_function(unit, node)
-                kind = "reconfigure" if "reconfigure" in function else "reauth"
-                reason = f"{kind}_successful"
-            if reason and (method.endswith("abort") or method in DEFAULT_ABORTS):
-                found.extend(
-                    (flow, f"abort.{reason}", node, frozenset()) for flow in flows
+                name = "" if function is None else function.name
+                reason = (
+                    f"{'reconfigure' if 'reconfigure' in name else 'reauth'}_successful"
                 )
-        for error, node in _errors(module, unit):
-            found.extend((flow, f"error.{error}", node, None) for flow in flows)
-    for flow, key, node, own in found:
-        passed = form_placeholders.get(flow, frozenset()) if own is None else own
-        yield Text(
-            f"{flow}.{key}",
-            passed,
-            module.where(node),
-        )
+            if reason and (method.endswith("abort") or method in DEFAULT_ABORTS):
+                keys.append((f"abort.{reason}", node))
+        keys += [(f"error.{error}", node) for error, node in _errors(module, unit)]
+        for flow in flows:
+            yield from (
+                Text(f"{flow}.{key}", passed, module.where(node)) for key, node in keys
+            )
 
 
-def _enclosing_function(unit: ast.AST, target: ast.AST) -> str:
+def _values(
+    module: _Module,
+    function: ast.FunctionDef | ast.AsyncFunctionDef | None,
+    node: ast.expr | None,
+) -> Iterator[str]:
+    """The strings an argument is: itself, or what callers pass for a parameter.
+
+    ``step_id=step_id`` in ``def _form(self, step_id, ...)`` is each string a
+    call ``self._form("user", ...)`` of the module passes.
+    """
+    if text := module.string(node):
+        yield text
+        return
+    if function is None or not isinstance(node, ast.Name):
+        return
+    parameters = [arg.arg for arg in function.args.args if arg.arg != "self"]
+    if node.id not in parameters:
+        return
+    index = parameters.index(node.id)
+    for call in ast.walk(module.tree):
+        if isinstance(call, ast.Call) and _name(call.func) == function.name:
+            given = [kw.value for kw in call.keywords if kw.arg == node.id]
+            if index < len(call.args):
+                given.append(call.args[index])
+            yield from filter(None, map(module.string, given))
+
+
+def _enclosing_function(
+    unit: ast.AST, target: ast.AST
+) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     for function in ast.walk(unit):
         if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) and any(
             node is target for node in ast.walk(function)
         ):
-            return function.name
-    return ""
+            return function
+    return None
 
 
 def texts_in_code() -> list[Text]:
     """Every text the integration's code can make Home Assistant show."""
     paths = sorted(PACKAGE.rglob("*.py"))
-    constants = _constants(paths)
+    package = _package(paths)
     found: list[Text] = []
     for path in paths:
-        module = _Module(path, constants)
+        module = _Module(path, package)
         found += _issues_and_exceptions(module)
         found += _flow_texts(module)
     return found
