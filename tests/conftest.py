@@ -312,3 +312,7 @@ async def check_account(
 # fails any test during which Home Assistant reports our use of deprecated API.
 from .deprecations import deprecation_guard  # noqa: E402, F401
 from .safety import log_guard, pytest_addoption  # noqa: E402, F401
+
+# Every unit test starts from a frozen time, --start-time unless it pins its own
+# (see tests/clock.py).
+pytest_plugins = ["tests.clock"]

@@ -19,9 +19,9 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import (
-    PERCENTAGE,
     SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
     EntityCategory,
+    UnitOfRatio,
 )
 from homeassistant.helpers.entity import EntityDescription
 
@@ -80,7 +80,7 @@ DIAGNOSTIC_SENSORS: tuple[SmartSenseSensorEntityDescription, ...] = (
         key="battery",
         translation_key="battery",
         device_class=SensorDeviceClass.BATTERY,
-        native_unit_of_measurement=PERCENTAGE,
+        native_unit_of_measurement=UnitOfRatio.PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda point: point.sensor.battery_percent if point.sensor else None,

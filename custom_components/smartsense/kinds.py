@@ -9,7 +9,7 @@ the backfill of statistics both use this one mapping.
 from __future__ import annotations
 
 from homeassistant.components.sensor import SensorDeviceClass
-from homeassistant.const import PERCENTAGE, UnitOfPressure, UnitOfTemperature
+from homeassistant.const import UnitOfPressure, UnitOfRatio, UnitOfTemperature
 
 from .api import ReadingType, SensorPoint, Unit
 
@@ -25,7 +25,10 @@ _KNOWN_KINDS: dict[tuple[str, str], tuple[SensorDeviceClass, str]] = {
         for reading_type in (ReadingType.TEMPERATURE, ReadingType.PROBE_TEMPERATURE)
         for unit, ha_unit in _TEMPERATURE_UNITS.items()
     },
-    (ReadingType.HUMIDITY, Unit.PERCENT): (SensorDeviceClass.HUMIDITY, PERCENTAGE),
+    (ReadingType.HUMIDITY, Unit.PERCENT): (
+        SensorDeviceClass.HUMIDITY,
+        UnitOfRatio.PERCENTAGE,
+    ),
     (ReadingType.PRESSURE, Unit.PASCAL): (
         SensorDeviceClass.PRESSURE,
         UnitOfPressure.PA,

@@ -2,7 +2,9 @@
 
 These tests start no Home Assistant in the test process: they override the
 suite-wide autouse fixture that would, and open loopback sockets only.
-Skip them with `scripts/test -m "not e2e"`.
+Skip them with `scripts/test -m "not e2e"`. They run on the wall clock:
+`--start-time` (tests/clock.py) does not freeze them, since the processes they
+drive keep real time.
 
 Every test that uses `home_assistant` runs once per Home Assistant under test:
 the release the test plugin pins (.venv) and the newest one
