@@ -1,8 +1,4 @@
-"""Config flow: client credentials and the locations to bring in.
-
-Reauthentication and reconfiguration go through it too; the options flow
-changes the locations.
-"""
+"""Config flow: client credentials, then the locations to bring in; reauth, reconfigure."""
 
 from __future__ import annotations
 
@@ -44,7 +40,7 @@ from .locations import (
     title,
 )
 from .options_flow import SmartSenseOptionsFlow, chosen, locations_schema
-from .unexpected import log_once, placeholders
+from .unexpected import report
 
 if TYPE_CHECKING:
     from .runtime import SmartSenseConfigEntry
@@ -58,23 +54,28 @@ _URL_FIELD = {
 _CREDENTIALS = vol.Schema(
     {vol.Required(CONF_CLIENT_ID): str, vol.Required(CONF_CLIENT_SECRET): _SECRET}
 )
+# The user step keeps the API URL in a collapsed section: only those testing
+# against a simulator change it.
+SECTION_ADVANCED = "advanced"
+_REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_CLIENT_SECRET): _SECRET})
+_USER_SCHEMA = _CREDENTIALS.extend(
+    {
+        vol.Required(SECTION_ADVANCED): section(
+            vol.Schema(_URL_FIELD), {"collapsed": True}
+        )
+    }
+)
+
 # The form's error for a client error; any other is cannot_connect.
 _FORM_ERRORS: dict[type[SmartSenseError], str] = {
     SmartSenseAuthError: "invalid_auth",
     SmartSenseAccessRefusedError: "access_refused",
 }
-# The user step keeps the API URL in a collapsed section: only those testing
-# against a simulator change it.
-SECTION_ADVANCED = "advanced"
 
 
 @dataclass(frozen=True, slots=True)
 class _Checked:
-    """What checking the credentials learned.
-
-    The form's error (``base`` or ``url`` for the URL field) and the texts it
-    needs, or, when there is none, the locations the account's assets are at.
-    """
+    """The form's errors and the texts they need, else the account's locations."""
 
     errors: dict[str, str] = field(default_factory=dict)
     placeholders: dict[str, str] = field(default_factory=dict)
@@ -105,8 +106,7 @@ async def _check(hass: HomeAssistant, data: Mapping[str, Any]) -> _Checked:
         wait = str(round(err.retry_after or 60))
         return _Checked({"base": "rate_limited"}, {"retry_after": wait})
     except SmartSenseUnexpectedAnswerError as err:
-        log_once(hass, err)
-        return _Checked({"base": "unexpected_answer"}, placeholders(err))
+        return _Checked({"base": "unexpected_answer"}, report(hass, err))
     except SmartSenseError as err:
         return _Checked({"base": _FORM_ERRORS.get(type(err), "cannot_connect")})
     except Exception:  # noqa: BLE001 - the form shows "unknown" instead
@@ -147,35 +147,23 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
                 CONF_URL: user_input[SECTION_ADVANCED][CONF_URL],
             }
             checked = await _check(self.hass, data)
+            if CONF_URL in checked.errors:
+                # Flagged at the section that holds the URL.
+                checked.errors[SECTION_ADVANCED] = checked.errors.pop(CONF_URL)
             if not checked.errors:
                 self._data, self._locations = data, checked.locations
                 if len(self._locations) > 1:
                     return await self.async_step_locations()
                 return self._create_entry(ALL_LOCATIONS)
-        schema = _CREDENTIALS.extend(
-            {
-                vol.Required(SECTION_ADVANCED): section(
-                    vol.Schema(_URL_FIELD), {"collapsed": True}
-                )
-            }
-        )
-        # An unusable URL is flagged at the section that holds it.
-        errors = {
-            SECTION_ADVANCED if key == CONF_URL else key: error
-            for key, error in checked.errors.items()
-        }
-        return self._form("user", schema, user_input, checked, errors)
+        return self._form("user", _USER_SCHEMA, user_input, checked)
 
     async def async_step_locations(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask which of the account's locations to bring in."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            choice, error = chosen(user_input[CONF_LOCATIONS], self._locations)
-            if choice is not None:
-                return self._create_entry(choice)
-            errors[CONF_LOCATIONS] = error
+        choice, errors = chosen(user_input, self._locations)
+        if choice is not None:
+            return self._create_entry(choice)
         return self.async_show_form(
             step_id="locations",
             data_schema=self.add_suggested_values_to_schema(
@@ -203,6 +191,30 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for the new client secret; the client id stays the same."""
         entry = self._get_reauth_entry()
+        return await self._async_update(
+            "reauth_confirm", entry, _REAUTH_SCHEMA, user_input
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the credentials or the API URL of the same account."""
+        if user_input is not None:
+            await self.async_set_unique_id(user_input[CONF_CLIENT_ID])
+            self._abort_if_unique_id_mismatch(reason="wrong_account")
+        entry = self._get_reconfigure_entry()
+        return await self._async_update(
+            "reconfigure", entry, _CREDENTIALS.extend(_URL_FIELD), user_input
+        )
+
+    async def _async_update(
+        self,
+        step_id: str,
+        entry: SmartSenseConfigEntry,
+        schema: vol.Schema,
+        user_input: dict[str, Any] | None,
+    ) -> ConfigFlowResult:
+        """Check the entry's changed data: save it and reload, or ask again."""
         checked = _Checked()
         if user_input is not None:
             checked = await _check(self.hass, {**entry.data, **user_input})
@@ -210,27 +222,10 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_update_reload_and_abort(
                     entry, data_updates=user_input
                 )
-        schema = vol.Schema({vol.Required(CONF_CLIENT_SECRET): _SECRET})
-        return self._form("reauth_confirm", schema, None, checked)
-
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Change the credentials or the API URL of the same account."""
-        entry = self._get_reconfigure_entry()
-        checked = _Checked()
-        if user_input is not None:
-            await self.async_set_unique_id(user_input[CONF_CLIENT_ID])
-            self._abort_if_unique_id_mismatch(reason="wrong_account")
-            data = {**entry.data, **user_input}
-            checked = await _check(self.hass, data)
-            if not checked.errors:
-                return self.async_update_reload_and_abort(entry, data_updates=data)
-        suggested = user_input or {
-            key: value for key, value in entry.data.items() if key != CONF_CLIENT_SECRET
-        }
-        schema = _CREDENTIALS.extend(_URL_FIELD)
-        return self._form("reconfigure", schema, suggested, checked)
+        # What was typed, else what is stored; never the secret.
+        suggested = {**entry.data, **(user_input or {})}
+        del suggested[CONF_CLIENT_SECRET]
+        return self._form(step_id, schema, suggested, checked)
 
     def _form(
         self,
@@ -238,13 +233,12 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
         schema: vol.Schema,
         suggested: Mapping[str, Any] | None,
         checked: _Checked,
-        errors: dict[str, str] | None = None,
     ) -> ConfigFlowResult:
         """A credentials form, with what the last check found wrong."""
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
-            errors=checked.errors if errors is None else errors,
+            errors=checked.errors,
             description_placeholders={
                 "web_app_url": WEB_APP_URL,
                 **checked.placeholders,

@@ -8,7 +8,8 @@ location count as the location NO_LOCATION.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -36,26 +37,21 @@ def location_id(asset: Asset) -> str:
     return location.id if location is not None and location.id else NO_LOCATION
 
 
-def summarize(assets: Iterable[Asset]) -> dict[str, LocationSummary]:
+def summarize(assets: list[Asset]) -> dict[str, LocationSummary]:
     """Every location of a listing with its number of assets, by location id."""
-    counts: dict[str, int] = {}
-    names: dict[str, str | None] = {}
-    for asset in assets:
-        key = location_id(asset)
-        counts[key] = counts.get(key, 0) + 1
-        if asset.location is not None and asset.location.name:
-            names[key] = asset.location.name
-    return {
-        key: LocationSummary(names.get(key), count) for key, count in counts.items()
+    names = {
+        location_id(asset): asset.location.name
+        for asset in assets
+        if asset.location is not None and asset.location.name
     }
+    counts = Counter(map(location_id, assets))
+    return {key: LocationSummary(names.get(key), n) for key, n in counts.items()}
 
 
 def selection_of(options: Mapping[str, Any]) -> Selection:
     """The selection stored in an entry's options (entries without one: all)."""
     stored = options.get(CONF_LOCATIONS, ALL_LOCATIONS)
-    if stored == ALL_LOCATIONS:
-        return ALL_LOCATIONS
-    return frozenset(stored)
+    return ALL_LOCATIONS if stored == ALL_LOCATIONS else frozenset(stored)
 
 
 def as_stored(selection: Selection) -> str | list[str]:

@@ -18,7 +18,6 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .const import LOGGER
 from .ids import device_identifier
 from .locations import (
     ALL_LOCATIONS,
@@ -41,10 +40,7 @@ if TYPE_CHECKING:
 def locations_schema(
     locations: Mapping[str, LocationSummary], current: Selection
 ) -> vol.Schema:
-    """A multi-select of "all locations" and each location with its asset count.
-
-    Pre-filled with the current selection ("all" ticks everything).
-    """
+    """A multi-select of "all locations" and each location with its asset count."""
     options = [
         SelectOptionDict(
             value=ALL_LOCATIONS, label="All locations, including ones added later"
@@ -61,12 +57,11 @@ def locations_schema(
                 value=location, label=f"{name_of(location, locations)} ({assets})"
             )
         )
-    default = (
-        [ALL_LOCATIONS, *locations] if current == ALL_LOCATIONS else sorted(current)
-    )
+    # "All" ticks everything.
+    default = [ALL_LOCATIONS, *locations] if current == ALL_LOCATIONS else current
     return vol.Schema(
         {
-            vol.Required(CONF_LOCATIONS, default=default): SelectSelector(
+            vol.Required(CONF_LOCATIONS, default=sorted(default)): SelectSelector(
                 SelectSelectorConfig(
                     options=options, multiple=True, translation_key=CONF_LOCATIONS
                 )
@@ -76,21 +71,24 @@ def locations_schema(
 
 
 def chosen(
-    ticked: list[str], locations: Mapping[str, LocationSummary]
-) -> tuple[Selection | None, str]:
-    """The selection the ticked options make, else None and the form's error.
+    user_input: Mapping[str, Any] | None, locations: Mapping[str, LocationSummary]
+) -> tuple[Selection | None, dict[str, str]]:
+    """The selection the ticked options make, else None and the form's errors.
 
     "All locations" ticked alone or with every location means all; ticked
     while some location is not, it contradicts itself.
     """
+    if user_input is None:
+        return None, {}
+    ticked = user_input[CONF_LOCATIONS]
     if not ticked:
-        return None, "no_locations"
+        return None, {CONF_LOCATIONS: "no_locations"}
     chosen = frozenset(ticked) - {ALL_LOCATIONS}
     if ALL_LOCATIONS not in ticked:
-        return chosen, ""
+        return chosen, {}
     if chosen and chosen != locations.keys():
-        return None, "all_and_some"
-    return ALL_LOCATIONS, ""
+        return None, {CONF_LOCATIONS: "all_and_some"}
+    return ALL_LOCATIONS, {}
 
 
 class SmartSenseOptionsFlow(OptionsFlowWithReload):
@@ -105,24 +103,27 @@ class SmartSenseOptionsFlow(OptionsFlowWithReload):
         entry = self.config_entry
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="not_loaded")
-        coordinator = entry.runtime_data.coordinator
         current = selection_of(entry.options)
-        locations = dict(coordinator.locations)
+        locations = entry.runtime_data.coordinator.locations
         if current != ALL_LOCATIONS:
             # A chosen location that SmartSense does not list now stays offered.
-            for missing in current - locations.keys():
-                locations[missing] = LocationSummary(None, 0)
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            choice, error = chosen(user_input[CONF_LOCATIONS], locations)
-            if choice is not None:
-                self._remove_deselected(choice)
-                if entry.title == title(current, locations):
-                    self.hass.config_entries.async_update_entry(
-                        entry, title=title(choice, locations)
-                    )
-                return self.async_create_entry(data={CONF_LOCATIONS: as_stored(choice)})
-            errors[CONF_LOCATIONS] = error
+            locations = {key: LocationSummary(None, 0) for key in current} | locations
+        choice, errors = chosen(user_input, locations)
+        if choice is not None:
+            # The user's choice, so at once: the coordinator only removes what
+            # SmartSense stopped listing.
+            registry = dr.async_get(self.hass)
+            for asset in entry.runtime_data.coordinator.data.assets.values():
+                device = registry.async_get_device_by_identifier(
+                    device_identifier(asset.id), entry.entry_id
+                )
+                if device and not is_selected(location_id(asset), choice):
+                    registry.async_remove_device(device.id)
+            if entry.title == title(current, locations):
+                self.hass.config_entries.async_update_entry(
+                    entry, title=title(choice, locations)
+                )
+            return self.async_create_entry(data={CONF_LOCATIONS: as_stored(choice)})
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
@@ -130,20 +131,3 @@ class SmartSenseOptionsFlow(OptionsFlowWithReload):
             ),
             errors=errors,
         )
-
-    def _remove_deselected(self, selection: Selection) -> None:
-        """Remove the devices (and so the entities) of locations left out.
-
-        The user's choice, so at once: the coordinator only removes what
-        SmartSense stopped listing.
-        """
-        entry_id = self.config_entry.entry_id
-        registry = dr.async_get(self.hass)
-        for asset in self.config_entry.runtime_data.coordinator.data.assets.values():
-            if is_selected(location_id(asset), selection):
-                continue
-            if device := registry.async_get_device_by_identifier(
-                device_identifier(asset.id), entry_id
-            ):
-                LOGGER.debug("Removing asset %s of a location left out", asset.id)
-                registry.async_remove_device(device.id)
