@@ -1,4 +1,4 @@
-"""Config flow: client credentials, then the locations to bring in; reauth, reconfigure."""
+"""Config flow: client credentials, then the locations; reauth and reconfigure."""
 
 from __future__ import annotations
 
