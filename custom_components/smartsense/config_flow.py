@@ -7,10 +7,16 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import section
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     TextSelector,
@@ -30,41 +36,45 @@ from .api import (
     SmartSenseUnexpectedAnswerError,
 )
 from .const import DOMAIN, LOGGER, WEB_APP_URL
+from .ids import device_identifier
 from .locations import (
     ALL_LOCATIONS,
     CONF_LOCATIONS,
     LocationSummary,
     Selection,
     as_stored,
+    chosen,
+    is_selected,
+    location_id,
+    locations_schema,
+    selection_of,
     summarize,
     title,
 )
-from .options_flow import SmartSenseOptionsFlow, chosen, locations_schema
 from .unexpected import report
 
 if TYPE_CHECKING:
     from .runtime import SmartSenseConfigEntry
 
 _SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-_URL_FIELD = {
-    vol.Required(CONF_URL, default=DEFAULT_BASE_URL): TextSelector(
-        TextSelectorConfig(type=TextSelectorType.URL)
-    )
-}
+_URL = vol.Schema(
+    {
+        vol.Required(CONF_URL, default=DEFAULT_BASE_URL): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.URL)
+        )
+    }
+)
 _CREDENTIALS = vol.Schema(
     {vol.Required(CONF_CLIENT_ID): str, vol.Required(CONF_CLIENT_SECRET): _SECRET}
 )
 # The user step keeps the API URL in a collapsed section: only those testing
 # against a simulator change it.
 SECTION_ADVANCED = "advanced"
-_REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_CLIENT_SECRET): _SECRET})
 _USER_SCHEMA = _CREDENTIALS.extend(
-    {
-        vol.Required(SECTION_ADVANCED): section(
-            vol.Schema(_URL_FIELD), {"collapsed": True}
-        )
-    }
+    {vol.Required(SECTION_ADVANCED): section(_URL, {"collapsed": True})}
 )
+_REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_CLIENT_SECRET): _SECRET})
+_RECONFIGURE_SCHEMA = _CREDENTIALS.extend(_URL.schema)
 
 # The form's error for a client error; any other is cannot_connect.
 _FORM_ERRORS: dict[type[SmartSenseError], str] = {
@@ -190,9 +200,8 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the new client secret; the client id stays the same."""
-        entry = self._get_reauth_entry()
         return await self._async_update(
-            "reauth_confirm", entry, _REAUTH_SCHEMA, user_input
+            "reauth_confirm", self._get_reauth_entry(), _REAUTH_SCHEMA, user_input
         )
 
     async def async_step_reconfigure(
@@ -204,7 +213,7 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
             self._abort_if_unique_id_mismatch(reason="wrong_account")
         entry = self._get_reconfigure_entry()
         return await self._async_update(
-            "reconfigure", entry, _CREDENTIALS.extend(_URL_FIELD), user_input
+            "reconfigure", entry, _RECONFIGURE_SCHEMA, user_input
         )
 
     async def _async_update(
@@ -243,4 +252,46 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
                 "web_app_url": WEB_APP_URL,
                 **checked.placeholders,
             },
+        )
+
+
+class SmartSenseOptionsFlow(OptionsFlowWithReload):
+    """Change the locations an entry brings in; the entry reloads after."""
+
+    config_entry: SmartSenseConfigEntry
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the locations of the last poll, ticked as currently selected."""
+        entry = self.config_entry
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="not_loaded")
+        current = selection_of(entry.options)
+        locations = entry.runtime_data.coordinator.locations
+        if current != ALL_LOCATIONS:
+            # A chosen location that SmartSense does not list now stays offered.
+            locations = {key: LocationSummary(None, 0) for key in current} | locations
+        choice, errors = chosen(user_input, locations)
+        if choice is not None:
+            # The user's choice, so at once: the coordinator only removes what
+            # SmartSense stopped listing.
+            registry = dr.async_get(self.hass)
+            for asset in entry.runtime_data.coordinator.data.assets.values():
+                device = registry.async_get_device_by_identifier(
+                    device_identifier(asset.id), entry.entry_id
+                )
+                if device and not is_selected(location_id(asset), choice):
+                    registry.async_remove_device(device.id)
+            if entry.title == title(current, locations):
+                self.hass.config_entries.async_update_entry(
+                    entry, title=title(choice, locations)
+                )
+            return self.async_create_entry(data={CONF_LOCATIONS: as_stored(choice)})
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                locations_schema(locations, current), user_input
+            ),
+            errors=errors,
         )
