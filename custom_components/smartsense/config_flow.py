@@ -1,8 +1,4 @@
-"""Config flow: client credentials and the locations to bring in.
-
-Reauthentication and reconfiguration go through it too; the options flow
-changes the locations.
-"""
+"""Config flow: client credentials, then the locations; reauth and reconfigure."""
 
 from __future__ import annotations
 
@@ -11,10 +7,16 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import section
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     TextSelector,
@@ -34,47 +36,56 @@ from .api import (
     SmartSenseUnexpectedAnswerError,
 )
 from .const import DOMAIN, LOGGER, WEB_APP_URL
+from .ids import device_identifier
 from .locations import (
     ALL_LOCATIONS,
     CONF_LOCATIONS,
     LocationSummary,
     Selection,
     as_stored,
+    chosen,
+    is_selected,
+    location_id,
+    locations_schema,
+    selection_of,
     summarize,
     title,
 )
-from .options_flow import SmartSenseOptionsFlow, chosen, locations_schema
-from .unexpected import log_once, placeholders
+from .unexpected import report
 
 if TYPE_CHECKING:
     from .runtime import SmartSenseConfigEntry
 
 _SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-_URL_FIELD = {
-    vol.Required(CONF_URL, default=DEFAULT_BASE_URL): TextSelector(
-        TextSelectorConfig(type=TextSelectorType.URL)
-    )
-}
+_URL = vol.Schema(
+    {
+        vol.Required(CONF_URL, default=DEFAULT_BASE_URL): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.URL)
+        )
+    }
+)
 _CREDENTIALS = vol.Schema(
     {vol.Required(CONF_CLIENT_ID): str, vol.Required(CONF_CLIENT_SECRET): _SECRET}
 )
+# The user step keeps the API URL in a collapsed section: only those testing
+# against a simulator change it.
+SECTION_ADVANCED = "advanced"
+_USER_SCHEMA = _CREDENTIALS.extend(
+    {vol.Required(SECTION_ADVANCED): section(_URL, {"collapsed": True})}
+)
+_REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_CLIENT_SECRET): _SECRET})
+_RECONFIGURE_SCHEMA = _CREDENTIALS.extend(_URL.schema)
+
 # The form's error for a client error; any other is cannot_connect.
 _FORM_ERRORS: dict[type[SmartSenseError], str] = {
     SmartSenseAuthError: "invalid_auth",
     SmartSenseAccessRefusedError: "access_refused",
 }
-# The user step keeps the API URL in a collapsed section: only those testing
-# against a simulator change it.
-SECTION_ADVANCED = "advanced"
 
 
 @dataclass(frozen=True, slots=True)
 class _Checked:
-    """What checking the credentials learned.
-
-    The form's error (``base`` or ``url`` for the URL field) and the texts it
-    needs, or, when there is none, the locations the account's assets are at.
-    """
+    """The form's errors and the texts they need, else the account's locations."""
 
     errors: dict[str, str] = field(default_factory=dict)
     placeholders: dict[str, str] = field(default_factory=dict)
@@ -105,8 +116,7 @@ async def _check(hass: HomeAssistant, data: Mapping[str, Any]) -> _Checked:
         wait = str(round(err.retry_after or 60))
         return _Checked({"base": "rate_limited"}, {"retry_after": wait})
     except SmartSenseUnexpectedAnswerError as err:
-        log_once(hass, err)
-        return _Checked({"base": "unexpected_answer"}, placeholders(err))
+        return _Checked({"base": "unexpected_answer"}, report(hass, err))
     except SmartSenseError as err:
         return _Checked({"base": _FORM_ERRORS.get(type(err), "cannot_connect")})
     except Exception:  # noqa: BLE001 - the form shows "unknown" instead
@@ -147,35 +157,23 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
                 CONF_URL: user_input[SECTION_ADVANCED][CONF_URL],
             }
             checked = await _check(self.hass, data)
+            if CONF_URL in checked.errors:
+                # Flagged at the section that holds the URL.
+                checked.errors[SECTION_ADVANCED] = checked.errors.pop(CONF_URL)
             if not checked.errors:
                 self._data, self._locations = data, checked.locations
                 if len(self._locations) > 1:
                     return await self.async_step_locations()
                 return self._create_entry(ALL_LOCATIONS)
-        schema = _CREDENTIALS.extend(
-            {
-                vol.Required(SECTION_ADVANCED): section(
-                    vol.Schema(_URL_FIELD), {"collapsed": True}
-                )
-            }
-        )
-        # An unusable URL is flagged at the section that holds it.
-        errors = {
-            SECTION_ADVANCED if key == CONF_URL else key: error
-            for key, error in checked.errors.items()
-        }
-        return self._form("user", schema, user_input, checked, errors)
+        return self._form("user", _USER_SCHEMA, user_input, checked)
 
     async def async_step_locations(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask which of the account's locations to bring in."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            choice, error = chosen(user_input[CONF_LOCATIONS], self._locations)
-            if choice is not None:
-                return self._create_entry(choice)
-            errors[CONF_LOCATIONS] = error
+        choice, errors = chosen(user_input, self._locations)
+        if choice is not None:
+            return self._create_entry(choice)
         return self.async_show_form(
             step_id="locations",
             data_schema=self.add_suggested_values_to_schema(
@@ -202,7 +200,30 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the new client secret; the client id stays the same."""
-        entry = self._get_reauth_entry()
+        return await self._async_update(
+            "reauth_confirm", self._get_reauth_entry(), _REAUTH_SCHEMA, user_input
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the credentials or the API URL of the same account."""
+        if user_input is not None:
+            await self.async_set_unique_id(user_input[CONF_CLIENT_ID])
+            self._abort_if_unique_id_mismatch(reason="wrong_account")
+        entry = self._get_reconfigure_entry()
+        return await self._async_update(
+            "reconfigure", entry, _RECONFIGURE_SCHEMA, user_input
+        )
+
+    async def _async_update(
+        self,
+        step_id: str,
+        entry: SmartSenseConfigEntry,
+        schema: vol.Schema,
+        user_input: dict[str, Any] | None,
+    ) -> ConfigFlowResult:
+        """Check the entry's changed data: save it and reload, or ask again."""
         checked = _Checked()
         if user_input is not None:
             checked = await _check(self.hass, {**entry.data, **user_input})
@@ -210,27 +231,10 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_update_reload_and_abort(
                     entry, data_updates=user_input
                 )
-        schema = vol.Schema({vol.Required(CONF_CLIENT_SECRET): _SECRET})
-        return self._form("reauth_confirm", schema, None, checked)
-
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Change the credentials or the API URL of the same account."""
-        entry = self._get_reconfigure_entry()
-        checked = _Checked()
-        if user_input is not None:
-            await self.async_set_unique_id(user_input[CONF_CLIENT_ID])
-            self._abort_if_unique_id_mismatch(reason="wrong_account")
-            data = {**entry.data, **user_input}
-            checked = await _check(self.hass, data)
-            if not checked.errors:
-                return self.async_update_reload_and_abort(entry, data_updates=data)
-        suggested = user_input or {
-            key: value for key, value in entry.data.items() if key != CONF_CLIENT_SECRET
-        }
-        schema = _CREDENTIALS.extend(_URL_FIELD)
-        return self._form("reconfigure", schema, suggested, checked)
+        # What was typed, else what is stored; never the secret.
+        suggested = {**entry.data, **(user_input or {})}
+        del suggested[CONF_CLIENT_SECRET]
+        return self._form(step_id, schema, suggested, checked)
 
     def _form(
         self,
@@ -238,15 +242,56 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
         schema: vol.Schema,
         suggested: Mapping[str, Any] | None,
         checked: _Checked,
-        errors: dict[str, str] | None = None,
     ) -> ConfigFlowResult:
         """A credentials form, with what the last check found wrong."""
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
-            errors=checked.errors if errors is None else errors,
+            errors=checked.errors,
             description_placeholders={
                 "web_app_url": WEB_APP_URL,
                 **checked.placeholders,
             },
+        )
+
+
+class SmartSenseOptionsFlow(OptionsFlowWithReload):
+    """Change the locations an entry brings in; the entry reloads after."""
+
+    config_entry: SmartSenseConfigEntry
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the locations of the last poll, ticked as currently selected."""
+        entry = self.config_entry
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="not_loaded")
+        current = selection_of(entry.options)
+        locations = entry.runtime_data.coordinator.locations
+        if current != ALL_LOCATIONS:
+            # A chosen location that SmartSense does not list now stays offered.
+            locations = {key: LocationSummary(None, 0) for key in current} | locations
+        choice, errors = chosen(user_input, locations)
+        if choice is not None:
+            # The user's choice, so at once: the coordinator only removes what
+            # SmartSense stopped listing.
+            registry = dr.async_get(self.hass)
+            for asset in entry.runtime_data.coordinator.data.assets.values():
+                device = registry.async_get_device_by_identifier(
+                    device_identifier(asset.id), entry.entry_id
+                )
+                if device and not is_selected(location_id(asset), choice):
+                    registry.async_remove_device(device.id)
+            if entry.title == title(current, locations):
+                self.hass.config_entries.async_update_entry(
+                    entry, title=title(choice, locations)
+                )
+            return self.async_create_entry(data={CONF_LOCATIONS: as_stored(choice)})
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                locations_schema(locations, current), user_input
+            ),
+            errors=errors,
         )

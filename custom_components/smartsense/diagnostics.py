@@ -1,13 +1,12 @@
 """Diagnostics: the entry, the coordinator's health, and the SHAPE of answers.
 
-The shape (field names and value types, never values) lets a user with a real
-account show how SmartSense's answers differ from the contract we modelled. It
-is worked out here, from the last body the client read, only when diagnostics
-are downloaded.
+The shape of the last body the client read (field names and value types, never
+values) shows how SmartSense's real answers differ from the modelled contract.
 """
 
 from __future__ import annotations
 
+from functools import reduce
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +14,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from homeassistant.util import dt as dt_util
 
+from .const import UPDATE_INTERVAL
 from .locations import as_stored, is_selected
 
 if TYPE_CHECKING:
@@ -34,10 +34,7 @@ def shape(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: shape(item) for key, item in value.items()}
     if isinstance(value, list):
-        merged: Any = None
-        for item in value:
-            merged = _merge(merged, shape(item)) if merged is not None else shape(item)
-        return [merged] if merged is not None else []
+        return [reduce(_merge, map(shape, value))] if value else []
     return "null" if value is None else type(value).__name__
 
 
@@ -85,9 +82,7 @@ async def async_get_config_entry_diagnostics(
             if coordinator.last_exception
             else None,
             "last_retry_after": coordinator.last_retry_after,
-            "update_interval_seconds": coordinator.update_interval.total_seconds()
-            if coordinator.update_interval
-            else None,
+            "update_interval_seconds": UPDATE_INTERVAL.total_seconds(),
         },
         # Location ids and asset counts only: names may say where a site is.
         "locations": {

@@ -3,14 +3,23 @@
 The selection lives in the entry's options under CONF_LOCATIONS: the string
 ALL_LOCATIONS (locations added to SmartSense later come in too), or a list of
 location ids (a fixed choice: later locations stay out). Assets without a
-location count as the location NO_LOCATION.
+location count as the location NO_LOCATION. The config and options flows
+choose with one form (locations_schema, chosen).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
+
+from homeassistant.helpers.selector import (
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+)
+import voluptuous as vol
 
 if TYPE_CHECKING:
     from .api import Asset
@@ -36,26 +45,21 @@ def location_id(asset: Asset) -> str:
     return location.id if location is not None and location.id else NO_LOCATION
 
 
-def summarize(assets: Iterable[Asset]) -> dict[str, LocationSummary]:
+def summarize(assets: list[Asset]) -> dict[str, LocationSummary]:
     """Every location of a listing with its number of assets, by location id."""
-    counts: dict[str, int] = {}
-    names: dict[str, str | None] = {}
-    for asset in assets:
-        key = location_id(asset)
-        counts[key] = counts.get(key, 0) + 1
-        if asset.location is not None and asset.location.name:
-            names[key] = asset.location.name
-    return {
-        key: LocationSummary(names.get(key), count) for key, count in counts.items()
+    names = {
+        location_id(asset): asset.location.name
+        for asset in assets
+        if asset.location is not None and asset.location.name
     }
+    counts = Counter(map(location_id, assets))
+    return {key: LocationSummary(names.get(key), n) for key, n in counts.items()}
 
 
 def selection_of(options: Mapping[str, Any]) -> Selection:
     """The selection stored in an entry's options (entries without one: all)."""
     stored = options.get(CONF_LOCATIONS, ALL_LOCATIONS)
-    if stored == ALL_LOCATIONS:
-        return ALL_LOCATIONS
-    return frozenset(stored)
+    return ALL_LOCATIONS if stored == ALL_LOCATIONS else frozenset(stored)
 
 
 def as_stored(selection: Selection) -> str | list[str]:
@@ -91,3 +95,57 @@ def title(selection: Selection, locations: Mapping[str, LocationSummary]) -> str
         (only,) = selection
         return f"SmartSense ({name_of(only, locations)})"
     return f"SmartSense ({len(selection)} locations)"
+
+
+def locations_schema(
+    locations: Mapping[str, LocationSummary], current: Selection
+) -> vol.Schema:
+    """A multi-select of "all locations" and each location with its asset count."""
+    options = [
+        SelectOptionDict(
+            value=ALL_LOCATIONS, label="All locations, including ones added later"
+        )
+    ]
+    for location in sorted(
+        locations,
+        key=lambda key: (key == NO_LOCATION, name_of(key, locations).casefold()),
+    ):
+        count = locations[location].assets
+        assets = "1 asset" if count == 1 else f"{count} assets"
+        options.append(
+            SelectOptionDict(
+                value=location, label=f"{name_of(location, locations)} ({assets})"
+            )
+        )
+    # "All" ticks everything.
+    default = [ALL_LOCATIONS, *locations] if current == ALL_LOCATIONS else current
+    return vol.Schema(
+        {
+            vol.Required(CONF_LOCATIONS, default=sorted(default)): SelectSelector(
+                SelectSelectorConfig(
+                    options=options, multiple=True, translation_key=CONF_LOCATIONS
+                )
+            )
+        }
+    )
+
+
+def chosen(
+    user_input: Mapping[str, Any] | None, locations: Mapping[str, LocationSummary]
+) -> tuple[Selection | None, dict[str, str]]:
+    """The selection the ticked options make, else None and the form's errors.
+
+    "All locations" ticked alone or with every location means all; ticked
+    while some location is not, it contradicts itself.
+    """
+    if user_input is None:
+        return None, {}
+    ticked = user_input[CONF_LOCATIONS]
+    if not ticked:
+        return None, {CONF_LOCATIONS: "no_locations"}
+    chosen = frozenset(ticked) - {ALL_LOCATIONS}
+    if ALL_LOCATIONS not in ticked:
+        return chosen, {}
+    if chosen and chosen != locations.keys():
+        return None, {CONF_LOCATIONS: "all_and_some"}
+    return ALL_LOCATIONS, {}

@@ -21,32 +21,24 @@ ISSUES_URL = "https://github.com/smartsense-ha/smartsense-homeassistant/issues"
 _LOGGED: HassKey[set[str]] = HassKey(f"{DOMAIN}_unexpected_answers")
 
 
-def placeholders(err: SmartSenseUnexpectedAnswerError) -> dict[str, str]:
-    """The texts a form or repair issue shows about the answer."""
-    return {
+@callback
+def report(hass: HomeAssistant, err: SmartSenseUnexpectedAnswerError) -> dict[str, str]:
+    """The texts a form or repair issue shows; logged at WARNING the first time."""
+    texts = {
         "request": f"{err.method} {err.path}",
         "status": str(err.status),
         "report": err.report,
         "issue_url": ISSUES_URL,
     }
-
-
-@callback
-def log_once(hass: HomeAssistant, err: SmartSenseUnexpectedAnswerError) -> None:
-    """Log the shape report at WARNING, the first time it is met."""
     logged = hass.data.setdefault(_LOGGED, set())
-    if str(err) in logged:
-        return
-    logged.add(str(err))
-    LOGGER.warning(
-        "SmartSense answered %s %s with status %s, in a shape this version does "
-        "not know: %s. Please report it at %s",
-        err.method,
-        err.path,
-        err.status,
-        err.report,
-        ISSUES_URL,
-    )
+    if str(err) not in logged:
+        logged.add(str(err))
+        LOGGER.warning(
+            "SmartSense answered %(request)s with status %(status)s, in a shape "
+            "this version does not know: %(report)s. Please report it at %(issue_url)s",
+            texts,
+        )
+    return texts
 
 
 def answers_changed_issue_id(entry_id: str) -> str:
@@ -56,12 +48,9 @@ def answers_changed_issue_id(entry_id: str) -> str:
 
 @callback
 def async_answers_changed(
-    hass: HomeAssistant,
-    entry: ConfigEntry[Any],
-    err: SmartSenseUnexpectedAnswerError,
+    hass: HomeAssistant, entry: ConfigEntry[Any], err: SmartSenseUnexpectedAnswerError
 ) -> None:
     """Log the report and raise (or update) the entry's repair issue."""
-    log_once(hass, err)
     ir.async_create_issue(
         hass,
         DOMAIN,
@@ -69,5 +58,5 @@ def async_answers_changed(
         is_fixable=False,
         severity=ir.IssueSeverity.ERROR,
         translation_key="answers_changed",
-        translation_placeholders=placeholders(err),
+        translation_placeholders=report(hass, err),
     )
