@@ -71,14 +71,22 @@ class _Module:
         if isinstance(node, ast.Dict):
             return frozenset(filter(None, map(self.string, filter(None, node.keys))))
         if isinstance(node, ast.Call) and (function := _name(node.func)):
-            # A dict literal the function returns, as unexpected.placeholders.
-            returns = self.package.functions.get(function) or ast.Module()
+            # A dict literal the function returns, or assigns to the variable it
+            # returns, as unexpected.report.
+            body = list(ast.walk(self.package.functions.get(function) or ast.Module()))
+            returns = [node.value for node in body if isinstance(node, ast.Return)]
+            returned = {_name(value) for value in returns if value is not None}
+            values = returns + [
+                node.value
+                for node in body
+                if isinstance(node, ast.Assign)
+                and {_name(target) for target in node.targets} & returned
+            ]
             return frozenset().union(
                 *(
-                    self.placeholders(returned.value)
-                    for returned in ast.walk(returns)
-                    if isinstance(returned, ast.Return)
-                    and isinstance(returned.value, ast.Dict)
+                    self.placeholders(value)
+                    for value in values
+                    if isinstance(value, ast.Dict)
                 )
             )
         if not isinstance(node, ast.Name):
@@ -207,14 +215,15 @@ def _flow_sections(module: _Module) -> dict[ast.stmt, set[str]]:
 
 
 def _returned_strings(module: _Module, function: str, index: int) -> Iterator[str]:
-    """The strings a package function returns at one place of its tuple."""
+    """The strings a package function returns at one place of its tuple.
+
+    A dict there is read as errors by field: its values.
+    """
     for returned in ast.walk(module.package.functions.get(function) or ast.Module()):
-        if (
-            isinstance(returned, ast.Return)
-            and isinstance(returned.value, ast.Tuple)
-            and (text := module.string(returned.value.elts[index]))
-        ):
-            yield text
+        if isinstance(returned, ast.Return) and isinstance(returned.value, ast.Tuple):
+            element = returned.value.elts[index]
+            values = element.values if isinstance(element, ast.Dict) else [element]
+            yield from filter(None, map(module.string, values))
 
 
 def _errors(module: _Module, unit: ast.AST) -> Iterator[tuple[str, ast.AST]]:
@@ -246,6 +255,12 @@ def _errors(module: _Module, unit: ast.AST) -> Iterator[tuple[str, ast.AST]]:
                 yield error, node
             elif isinstance(node.value, ast.Name):
                 yield from ((e, node) for e in _unpacked(module, unit, node.value.id))
+        elif (
+            isinstance(node, ast.Assign)
+            and isinstance(node.targets[0], ast.Tuple)
+            and any(_name(name) == "errors" for name in node.targets[0].elts)
+        ):
+            yield from ((e, node) for e in _unpacked(module, node, "errors"))
 
 
 def _unpacked(module: _Module, unit: ast.AST, variable: str) -> Iterator[str]:
