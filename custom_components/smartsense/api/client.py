@@ -18,7 +18,7 @@ from .errors import SmartSenseAccessRefusedError
 from .listing import read_listing
 from .rate_limit import READINGS, RetryAfterGate
 from .token import AUTH_PATH, TOKEN_FORM, decode_token, refusal_error
-from .transport import Refused, Transport, check_base_url
+from .transport import Transport, check_base_url
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -113,25 +113,18 @@ class SmartSenseClient:
                 self._token = await self._request_token()
             return self._token
 
-    def _drop_token(self, token: str) -> None:
-        # Only the token that was refused is dropped: concurrent callers that
-        # all got 401 for it then share one renewal.
-        if self._token == token:
-            self._token = None
-
     async def _request_token(self) -> str:
         _LOGGER.debug("Requesting a SmartSense access token")
-        try:
-            body = await self._transport.call(
-                "POST",
-                AUTH_PATH,
-                "token",
-                headers={"Authorization": self._basic_auth},
-                data=TOKEN_FORM,
-                refused=(400, 401),
-            )
-        except Refused as err:
-            raise refusal_error(err.status, err.error) from None
+        status, body = await self._transport.call(
+            "POST",
+            AUTH_PATH,
+            "token",
+            headers={"Authorization": self._basic_auth},
+            data=TOKEN_FORM,
+            refused=(400, 401),
+        )
+        if status != 200:
+            raise refusal_error(status, body)
         token, usable = decode_token(body)
         self._token_valid_until = self._clock() + usable
         return token
@@ -139,49 +132,35 @@ class SmartSenseClient:
     async def _get(
         self, template: str, path: str, params: Mapping[str, str], kind: str
     ) -> bytes:
-        token = await self._valid_token()
-        get = partial(self._bearer_get, template, path, params)
-        try:
-            try:
-                body = await get(token, kind)
-            except Refused as err:
-                if err.status != 401:
-                    raise
-                self._drop_token(token)
-                _LOGGER.debug("Token refused on %s; renewing once", path)
-                token = await self._valid_token()
-                body = await get(token, kind)
-        except Refused:
-            # Credentials that still get tokens are not refused: SmartSense
-            # refuses this client its data (for now). The fresh token is kept,
-            # so that a lasting refusal costs one token per call, not two.
-            raise self._access_refused(path) from None
-        self._refused_since = None
-        self.last_answers[kind] = body
-        return body
-
-    def _access_refused(self, path: str) -> SmartSenseAccessRefusedError:
-        now = self._clock()
-        if self._refused_since is None:
-            self._refused_since = now
-        return SmartSenseAccessRefusedError(
-            f"SmartSense refused access to {path}", now - self._refused_since
-        )
-
-    async def _bearer_get(
-        self,
-        template: str,
-        path: str,
-        params: Mapping[str, str],
-        token: str,
-        kind: str,
-    ) -> bytes:
-        return await self._transport.call(
+        get = partial(
+            self._transport.call,
             "GET",
             path,
             kind,
             params=params,
-            headers={"Authorization": f"Bearer {token}"},
             refused=(401, 403),
             template=template,
         )
+        token = await self._valid_token()
+        status, body = await get(headers={"Authorization": f"Bearer {token}"})
+        if status == 401:
+            # Only the token that was refused is dropped: concurrent callers
+            # that all got 401 for it then share one renewal.
+            if self._token == token:
+                self._token = None
+            _LOGGER.debug("Token refused on %s; renewing once", path)
+            token = await self._valid_token()
+            status, body = await get(headers={"Authorization": f"Bearer {token}"})
+        if status != 200:
+            # Credentials that still get tokens are not refused: SmartSense
+            # refuses this client its data (for now). The fresh token is kept,
+            # so that a lasting refusal costs one token per call, not two.
+            now = self._clock()
+            if self._refused_since is None:
+                self._refused_since = now
+            raise SmartSenseAccessRefusedError(
+                f"SmartSense refused access to {path}", now - self._refused_since
+            )
+        self._refused_since = None
+        self.last_answers[kind] = body
+        return body

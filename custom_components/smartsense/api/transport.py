@@ -16,24 +16,11 @@ from .errors import (
     SmartSenseUnexpectedAnswerError,
 )
 from .rate_limit import RetryAfterGate, parse_retry_after
-from .token import oauth_error
-
-
-class Refused(Exception):
-    """The server refused the request's credentials; the caller decides."""
-
-    def __init__(self, status: int, error: str | None) -> None:
-        """Carry the status and the OAuth2 error code of a 400, if any."""
-        super().__init__(status)
-        self.status = status
-        self.error = error
 
 
 def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 
@@ -71,18 +58,18 @@ class Transport:
         kind: str,
         *,
         refused: tuple[int, ...],
-        headers: Mapping[str, str] | None = None,
+        headers: Mapping[str, str],
         template: str | None = None,
         **kwargs: Any,
-    ) -> bytes:
-        """Send one request and read its JSON body; map every failure to an error.
+    ) -> tuple[int, bytes]:
+        """Send one request; its status and body, or a typed error for any failure.
 
-        Raises ``Refused`` for a status in ``refused``, for the caller to judge.
-        No request is sent before a ``Retry-After`` SmartSense gave has passed
-        (``kind`` names what is asked for; see ``RetryAfterGate``). A data
-        request names its path ``template``: another client error than those
-        refused, or an answer that is not JSON, then means the request is not
-        what SmartSense serves (``SmartSenseUnexpectedAnswerError``).
+        The status is 200, or one in ``refused`` (credentials refused) for the
+        caller to judge. No request is sent before a ``Retry-After`` SmartSense
+        gave has passed (``kind`` names what is asked for; see
+        ``RetryAfterGate``). A data request names its path ``template``: another
+        client error, or an answer that is not JSON, then means the request is
+        not what SmartSense serves (``SmartSenseUnexpectedAnswerError``).
         """
         self._gate.check(kind)
         try:
@@ -90,12 +77,12 @@ class Transport:
                 method,
                 self._base_url.with_path(path),
                 timeout=self._timeout,
-                headers={"Accept": "application/json", **(headers or {})},
+                headers={"Accept": "application/json", **headers},
                 **kwargs,
             ) as response:
-                if response.status in refused:
-                    raise Refused(response.status, await oauth_error(response))
-                return await _body(response, method, path, template)
+                if response.status not in refused:
+                    _check(response, method, path, template)
+                return response.status, await response.read()
         except SmartSenseRateLimitError as err:
             self._gate.hold(kind, err)
             raise
@@ -107,9 +94,9 @@ class Transport:
             ) from None
 
 
-async def _body(
+def _check(
     response: aiohttp.ClientResponse, method: str, path: str, template: str | None
-) -> bytes:
+) -> None:
     status = response.status
     if status == 429:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -119,12 +106,12 @@ async def _body(
     if status >= 500:
         raise SmartSenseConnectionError(f"SmartSense answered {status} on {path}")
     kind = response.content_type
-    if status != 200 or kind != "application/json":
-        if template is not None:
-            got = f"status {status} ({kind})" if status != 200 else kind
-            report = f"expected JSON with status 200; got {got}"
-            raise SmartSenseUnexpectedAnswerError(method, template, status, report)
-        if status != 200:
-            raise SmartSenseResponseError(f"SmartSense answered {status} on {path}")
-        raise SmartSenseResponseError(f"{path} did not answer JSON")
-    return await response.read()
+    if status == 200 and kind == "application/json":
+        return
+    if template is not None:
+        got = f"status {status} ({kind})" if status != 200 else kind
+        report = f"expected JSON with status 200; got {got}"
+        raise SmartSenseUnexpectedAnswerError(method, template, status, report)
+    if status != 200:
+        raise SmartSenseResponseError(f"SmartSense answered {status} on {path}")
+    raise SmartSenseResponseError(f"{path} did not answer JSON")
