@@ -8,17 +8,22 @@ from datetime import datetime, timedelta
 from functools import partial
 import logging
 import time
+from typing import Any
 
 import aiohttp
 
 from . import contract
 from .contract import Asset, AssetPage, Reading
 from .decode import decode_asset_page, decode_readings
-from .errors import SmartSenseAccessRefusedError
+from .errors import (
+    SmartSenseAccessRefusedError,
+    SmartSenseConnectionError,
+    SmartSenseRateLimitError,
+)
 from .listing import read_listing
 from .rate_limit import READINGS, RetryAfterGate
 from .token import AUTH_PATH, TOKEN_FORM, decode_token, refusal_error
-from .transport import Transport, check_base_url
+from .transport import check_answer, check_base_url
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -53,12 +58,10 @@ class SmartSenseClient:
         """Bind the client to a session and credentials; refuse unsafe URLs."""
         self._basic_auth = aiohttp.encode_basic_auth(client_id, client_secret)
         self._clock = clock or _monotonic
-        self._transport = Transport(
-            session,
-            check_base_url(base_url),
-            aiohttp.ClientTimeout(total=request_timeout),
-            RetryAfterGate(self._clock),
-        )
+        self._session = session
+        self._base_url = check_base_url(base_url)
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        self._gate = RetryAfterGate(self._clock)
         self._token: str | None = None
         self._token_valid_until = 0.0
         self._token_lock = asyncio.Lock()
@@ -74,10 +77,8 @@ class SmartSenseClient:
         self, page: int = 1, page_size: int = contract.MAX_PAGE_SIZE
     ) -> AssetPage:
         """Read one page of the asset listing."""
-        path = contract.ASSETS_PATH
-        body = await self._get(
-            path, path, contract.assets_query(page, page_size), "assets"
-        )
+        query = contract.assets_query(page, page_size)
+        body = await self._get(contract.ASSETS_PATH, query, "assets")
         return decode_asset_page(body)
 
     async def async_get_assets(self) -> list[Asset]:
@@ -97,12 +98,13 @@ class SmartSenseClient:
         if start > end:
             raise ValueError("start is after end")
         window = timedelta(days=contract.MAX_READINGS_WINDOW_DAYS)
-        path = contract.READINGS_PATH.format(id=sensor_point_id)
         readings: list[Reading] = []
         while start < end:
             stop = min(start + window, end)
             query = contract.readings_query(start, stop)
-            body = await self._get(contract.READINGS_PATH, path, query, READINGS)
+            body = await self._get(
+                contract.READINGS_PATH, query, READINGS, id=sensor_point_id
+            )
             readings.extend(decode_readings(body))
             start = stop
         return readings
@@ -115,13 +117,13 @@ class SmartSenseClient:
 
     async def _request_token(self) -> str:
         _LOGGER.debug("Requesting a SmartSense access token")
-        status, body = await self._transport.call(
+        status, body = await self._call(
             "POST",
             AUTH_PATH,
             "token",
-            headers={"Authorization": self._basic_auth},
-            data=TOKEN_FORM,
+            self._basic_auth,
             refused=(400, 401),
+            data=TOKEN_FORM,
         )
         if status != 200:
             raise refusal_error(status, body)
@@ -130,19 +132,20 @@ class SmartSenseClient:
         return token
 
     async def _get(
-        self, template: str, path: str, params: Mapping[str, str], kind: str
+        self, template: str, params: Mapping[str, str], kind: str, **ids: str
     ) -> bytes:
+        path = template.format(**ids)
         get = partial(
-            self._transport.call,
+            self._call,
             "GET",
             path,
             kind,
-            params=params,
             refused=(401, 403),
             template=template,
+            params=params,
         )
         token = await self._valid_token()
-        status, body = await get(headers={"Authorization": f"Bearer {token}"})
+        status, body = await get(f"Bearer {token}")
         if status == 401:
             # Only the token that was refused is dropped: concurrent callers
             # that all got 401 for it then share one renewal.
@@ -150,7 +153,7 @@ class SmartSenseClient:
                 self._token = None
             _LOGGER.debug("Token refused on %s; renewing once", path)
             token = await self._valid_token()
-            status, body = await get(headers={"Authorization": f"Bearer {token}"})
+            status, body = await get(f"Bearer {token}")
         if status != 200:
             # Credentials that still get tokens are not refused: SmartSense
             # refuses this client its data (for now). The fresh token is kept,
@@ -164,3 +167,43 @@ class SmartSenseClient:
         self._refused_since = None
         self.last_answers[kind] = body
         return body
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        kind: str,
+        authorization: str,
+        *,
+        refused: tuple[int, ...],
+        template: str | None = None,
+        **kwargs: Any,
+    ) -> tuple[int, bytes]:
+        """Send one request; its status and body, or a typed error for any failure.
+
+        The status is 200, or one in ``refused`` (credentials refused) for the
+        caller to judge. No request goes out before a ``Retry-After`` SmartSense
+        gave for its ``kind`` has passed. A data request names its path
+        ``template`` (see ``check_answer``).
+        """
+        self._gate.check(kind)
+        try:
+            async with self._session.request(
+                method,
+                self._base_url.with_path(path),
+                timeout=self._timeout,
+                headers={"Accept": "application/json", "Authorization": authorization},
+                **kwargs,
+            ) as response:
+                if response.status not in refused:
+                    check_answer(response, method, path, template)
+                return response.status, await response.read()
+        except SmartSenseRateLimitError as err:
+            self._gate.hold(kind, err)
+            raise
+        except TimeoutError:
+            raise SmartSenseConnectionError(f"{path} timed out") from None
+        except aiohttp.ClientError as err:
+            raise SmartSenseConnectionError(
+                f"cannot reach SmartSense on {path} ({type(err).__name__})"
+            ) from None

@@ -1,10 +1,8 @@
-"""One HTTP request to SmartSense: a safe base URL, a JSON body, typed errors."""
+"""HTTP to SmartSense: a safe base URL, and the typed error of an unusable answer."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import ipaddress
-from typing import Any
 
 import aiohttp
 from yarl import URL
@@ -15,7 +13,7 @@ from .errors import (
     SmartSenseResponseError,
     SmartSenseUnexpectedAnswerError,
 )
-from .rate_limit import RetryAfterGate, parse_retry_after
+from .rate_limit import parse_retry_after
 
 
 def _is_loopback(host: str) -> bool:
@@ -35,68 +33,15 @@ def check_base_url(base_url: str) -> URL:
     return url
 
 
-class Transport:
-    """Sends requests to one SmartSense base URL through a shared session."""
-
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        base_url: URL,
-        timeout: aiohttp.ClientTimeout,
-        gate: RetryAfterGate,
-    ) -> None:
-        """Send through ``session`` with ``timeout``; ``gate`` holds 429 waits."""
-        self._session = session
-        self._base_url = base_url
-        self._timeout = timeout
-        self._gate = gate
-
-    async def call(
-        self,
-        method: str,
-        path: str,
-        kind: str,
-        *,
-        refused: tuple[int, ...],
-        headers: Mapping[str, str],
-        template: str | None = None,
-        **kwargs: Any,
-    ) -> tuple[int, bytes]:
-        """Send one request; its status and body, or a typed error for any failure.
-
-        The status is 200, or one in ``refused`` (credentials refused) for the
-        caller to judge. No request is sent before a ``Retry-After`` SmartSense
-        gave has passed (``kind`` names what is asked for; see
-        ``RetryAfterGate``). A data request names its path ``template``: another
-        client error, or an answer that is not JSON, then means the request is
-        not what SmartSense serves (``SmartSenseUnexpectedAnswerError``).
-        """
-        self._gate.check(kind)
-        try:
-            async with self._session.request(
-                method,
-                self._base_url.with_path(path),
-                timeout=self._timeout,
-                headers={"Accept": "application/json", **headers},
-                **kwargs,
-            ) as response:
-                if response.status not in refused:
-                    _check(response, method, path, template)
-                return response.status, await response.read()
-        except SmartSenseRateLimitError as err:
-            self._gate.hold(kind, err)
-            raise
-        except TimeoutError:
-            raise SmartSenseConnectionError(f"{path} timed out") from None
-        except aiohttp.ClientError as err:
-            raise SmartSenseConnectionError(
-                f"cannot reach SmartSense on {path} ({type(err).__name__})"
-            ) from None
-
-
-def _check(
+def check_answer(
     response: aiohttp.ClientResponse, method: str, path: str, template: str | None
 ) -> None:
+    """Raise the typed error of an answer that is not JSON with status 200.
+
+    For a data request, named by its path ``template``, a client error or an
+    answer that is not JSON means the request is not what SmartSense serves
+    (``SmartSenseUnexpectedAnswerError``).
+    """
     status = response.status
     if status == 429:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
