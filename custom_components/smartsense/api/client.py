@@ -18,7 +18,6 @@ from .decode import decode_asset_page, decode_readings
 from .errors import (
     SmartSenseAccessRefusedError,
     SmartSenseConnectionError,
-    SmartSenseRateLimitError,
 )
 from .listing import read_listing
 from .rate_limit import READINGS, RetryAfterGate
@@ -195,12 +194,12 @@ class SmartSenseClient:
                 headers={"Accept": "application/json", "Authorization": authorization},
                 **kwargs,
             ) as response:
+                if response.status == 429:
+                    retry_after = response.headers.get("Retry-After")
+                    raise self._gate.hold(kind, path, retry_after)
                 if response.status not in refused:
                     check_answer(response, method, path, template)
                 return response.status, await response.read()
-        except SmartSenseRateLimitError as err:
-            self._gate.hold(kind, err)
-            raise
         except TimeoutError:
             raise SmartSenseConnectionError(f"{path} timed out") from None
         except aiohttp.ClientError as err:

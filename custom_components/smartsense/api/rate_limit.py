@@ -60,18 +60,21 @@ class RetryAfterGate:
                 "waiting for SmartSense's Retry-After to pass", wait
             )
 
-    def hold(self, kind: str, err: SmartSenseRateLimitError) -> None:
-        """Start the wait a 429 on ``kind`` asked for; cap it in ``err`` too."""
-        if not err.retry_after:
-            return
-        if err.retry_after > MAX_RETRY_AFTER and not self._capped:
-            self._capped = True
-            _LOGGER.warning(
-                "SmartSense asked to wait %.0f seconds before the next request;"
-                " waiting %.0f seconds instead (logged once)",
-                err.retry_after,
-                MAX_RETRY_AFTER,
-            )
-        err.retry_after = min(err.retry_after, MAX_RETRY_AFTER)
-        scope = kind if kind == READINGS else _ALL
-        self._not_before[scope] = self._clock() + err.retry_after
+    def hold(
+        self, kind: str, path: str, header: str | None
+    ) -> SmartSenseRateLimitError:
+        """The error of a 429 on ``kind``; the wait it asks for, capped, starts."""
+        wait = parse_retry_after(header)
+        if wait:
+            if wait > MAX_RETRY_AFTER and not self._capped:
+                self._capped = True
+                _LOGGER.warning(
+                    "SmartSense asked to wait %.0f seconds before the next request;"
+                    " waiting %.0f seconds instead (logged once)",
+                    wait,
+                    MAX_RETRY_AFTER,
+                )
+            wait = min(wait, MAX_RETRY_AFTER)
+            scope = kind if kind == READINGS else _ALL
+            self._not_before[scope] = self._clock() + wait
+        return SmartSenseRateLimitError(f"SmartSense is rate limiting {path}", wait)

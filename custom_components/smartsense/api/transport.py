@@ -9,11 +9,9 @@ from yarl import URL
 
 from .errors import (
     SmartSenseConnectionError,
-    SmartSenseRateLimitError,
     SmartSenseResponseError,
     SmartSenseUnexpectedAnswerError,
 )
-from .rate_limit import parse_retry_after
 
 
 def _is_loopback(host: str) -> bool:
@@ -43,11 +41,6 @@ def check_answer(
     (``SmartSenseUnexpectedAnswerError``).
     """
     status = response.status
-    if status == 429:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        raise SmartSenseRateLimitError(
-            f"SmartSense is rate limiting {path}", retry_after
-        )
     if status >= 500:
         raise SmartSenseConnectionError(f"SmartSense answered {status} on {path}")
     kind = response.content_type
