@@ -6,11 +6,13 @@ import asyncio
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from functools import partial
+import ipaddress
 import logging
 import time
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
 from . import contract
 from .contract import Asset, AssetPage, Reading
@@ -18,11 +20,12 @@ from .decode import decode_asset_page, decode_readings
 from .errors import (
     SmartSenseAccessRefusedError,
     SmartSenseConnectionError,
+    SmartSenseResponseError,
+    SmartSenseUnexpectedAnswerError,
 )
 from .listing import read_listing
 from .rate_limit import READINGS, RetryAfterGate
 from .token import AUTH_PATH, TOKEN_FORM, decode_token, refusal_error
-from .transport import check_answer, check_base_url
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -58,7 +61,7 @@ class SmartSenseClient:
         self._basic_auth = aiohttp.encode_basic_auth(client_id, client_secret)
         self._clock = clock or _monotonic
         self._session = session
-        self._base_url = check_base_url(base_url)
+        self._base_url = _check_base_url(base_url)
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
         self._gate = RetryAfterGate(self._clock)
         self._token: str | None = None
@@ -183,7 +186,7 @@ class SmartSenseClient:
         The status is 200, or one in ``refused`` (credentials refused) for the
         caller to judge. No request goes out before a ``Retry-After`` SmartSense
         gave for its ``kind`` has passed. A data request names its path
-        ``template`` (see ``check_answer``).
+        ``template`` (see ``_check_answer``).
         """
         self._gate.check(kind)
         try:
@@ -198,7 +201,7 @@ class SmartSenseClient:
                     retry_after = response.headers.get("Retry-After")
                     raise self._gate.hold(kind, path, retry_after)
                 if response.status not in refused:
-                    check_answer(response, method, path, template)
+                    _check_answer(response, method, path, template)
                 return response.status, await response.read()
         except TimeoutError:
             raise SmartSenseConnectionError(f"{path} timed out") from None
@@ -206,3 +209,44 @@ class SmartSenseClient:
             raise SmartSenseConnectionError(
                 f"cannot reach SmartSense on {path} ({type(err).__name__})"
             ) from None
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_base_url(base_url: str) -> URL:
+    """The API URL; ``ValueError`` unless https, or plain http to a loopback host."""
+    url = URL(base_url)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError("the API URL must be an http(s) URL with a host")
+    if url.scheme == "http" and not _is_loopback(url.host):
+        raise ValueError("plain http is only allowed to a loopback host")
+    return url
+
+
+def _check_answer(
+    response: aiohttp.ClientResponse, method: str, path: str, template: str | None
+) -> None:
+    """Raise the typed error of an answer that is not JSON with status 200.
+
+    For a data request, named by its path ``template``, a client error or an
+    answer that is not JSON means the request is not what SmartSense serves
+    (``SmartSenseUnexpectedAnswerError``).
+    """
+    status = response.status
+    if status >= 500:
+        raise SmartSenseConnectionError(f"SmartSense answered {status} on {path}")
+    kind = response.content_type
+    if status == 200 and kind == "application/json":
+        return
+    if template is not None:
+        got = f"status {status} ({kind})" if status != 200 else kind
+        report = f"expected JSON with status 200; got {got}"
+        raise SmartSenseUnexpectedAnswerError(method, template, status, report)
+    if status != 200:
+        raise SmartSenseResponseError(f"SmartSense answered {status} on {path}")
+    raise SmartSenseResponseError(f"{path} did not answer JSON")
