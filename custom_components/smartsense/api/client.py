@@ -6,19 +6,26 @@ import asyncio
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from functools import partial
+import ipaddress
 import logging
 import time
+from typing import Any
 
 import aiohttp
+from yarl import URL
 
 from . import contract
 from .contract import Asset, AssetPage, Reading
 from .decode import decode_asset_page, decode_readings
-from .errors import SmartSenseAccessRefusedError
+from .errors import (
+    SmartSenseAccessRefusedError,
+    SmartSenseConnectionError,
+    SmartSenseResponseError,
+    SmartSenseUnexpectedAnswerError,
+)
 from .listing import read_listing
 from .rate_limit import READINGS, RetryAfterGate
 from .token import AUTH_PATH, TOKEN_FORM, decode_token, refusal_error
-from .transport import Refused, Transport, check_base_url
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -53,12 +60,10 @@ class SmartSenseClient:
         """Bind the client to a session and credentials; refuse unsafe URLs."""
         self._basic_auth = aiohttp.encode_basic_auth(client_id, client_secret)
         self._clock = clock or _monotonic
-        self._transport = Transport(
-            session,
-            check_base_url(base_url),
-            aiohttp.ClientTimeout(total=request_timeout),
-            RetryAfterGate(self._clock),
-        )
+        self._session = session
+        self._base_url = _check_base_url(base_url)
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        self._gate = RetryAfterGate(self._clock)
         self._token: str | None = None
         self._token_valid_until = 0.0
         self._token_lock = asyncio.Lock()
@@ -74,10 +79,8 @@ class SmartSenseClient:
         self, page: int = 1, page_size: int = contract.MAX_PAGE_SIZE
     ) -> AssetPage:
         """Read one page of the asset listing."""
-        path = contract.ASSETS_PATH
-        body = await self._get(
-            path, path, contract.assets_query(page, page_size), "assets"
-        )
+        query = contract.assets_query(page, page_size)
+        body = await self._get(contract.ASSETS_PATH, query, "assets")
         return decode_asset_page(body)
 
     async def async_get_assets(self) -> list[Asset]:
@@ -97,12 +100,13 @@ class SmartSenseClient:
         if start > end:
             raise ValueError("start is after end")
         window = timedelta(days=contract.MAX_READINGS_WINDOW_DAYS)
-        path = contract.READINGS_PATH.format(id=sensor_point_id)
         readings: list[Reading] = []
         while start < end:
             stop = min(start + window, end)
             query = contract.readings_query(start, stop)
-            body = await self._get(contract.READINGS_PATH, path, query, READINGS)
+            body = await self._get(
+                contract.READINGS_PATH, query, READINGS, id=sensor_point_id
+            )
             readings.extend(decode_readings(body))
             start = stop
         return readings
@@ -113,75 +117,136 @@ class SmartSenseClient:
                 self._token = await self._request_token()
             return self._token
 
-    def _drop_token(self, token: str) -> None:
-        # Only the token that was refused is dropped: concurrent callers that
-        # all got 401 for it then share one renewal.
-        if self._token == token:
-            self._token = None
-
     async def _request_token(self) -> str:
         _LOGGER.debug("Requesting a SmartSense access token")
-        try:
-            body = await self._transport.call(
-                "POST",
-                AUTH_PATH,
-                "token",
-                headers={"Authorization": self._basic_auth},
-                data=TOKEN_FORM,
-                refused=(400, 401),
-            )
-        except Refused as err:
-            raise refusal_error(err.status, err.error) from None
+        status, body = await self._call(
+            "POST",
+            AUTH_PATH,
+            "token",
+            self._basic_auth,
+            refused=(400, 401),
+            data=TOKEN_FORM,
+        )
+        if status != 200:
+            raise refusal_error(status, body)
         token, usable = decode_token(body)
         self._token_valid_until = self._clock() + usable
         return token
 
     async def _get(
-        self, template: str, path: str, params: Mapping[str, str], kind: str
+        self, template: str, params: Mapping[str, str], kind: str, **ids: str
     ) -> bytes:
+        path = template.format(**ids)
+        get = partial(
+            self._call,
+            "GET",
+            path,
+            kind,
+            refused=(401, 403),
+            template=template,
+            params=params,
+        )
         token = await self._valid_token()
-        get = partial(self._bearer_get, template, path, params)
-        try:
-            try:
-                body = await get(token, kind)
-            except Refused as err:
-                if err.status != 401:
-                    raise
-                self._drop_token(token)
-                _LOGGER.debug("Token refused on %s; renewing once", path)
-                token = await self._valid_token()
-                body = await get(token, kind)
-        except Refused:
+        status, body = await get(f"Bearer {token}")
+        if status == 401:
+            # Only the token that was refused is dropped: concurrent callers
+            # that all got 401 for it then share one renewal.
+            if self._token == token:
+                self._token = None
+            _LOGGER.debug("Token refused on %s; renewing once", path)
+            token = await self._valid_token()
+            status, body = await get(f"Bearer {token}")
+        if status != 200:
             # Credentials that still get tokens are not refused: SmartSense
             # refuses this client its data (for now). The fresh token is kept,
             # so that a lasting refusal costs one token per call, not two.
-            raise self._access_refused(path) from None
+            now = self._clock()
+            if self._refused_since is None:
+                self._refused_since = now
+            raise SmartSenseAccessRefusedError(
+                f"SmartSense refused access to {path}", now - self._refused_since
+            )
         self._refused_since = None
         self.last_answers[kind] = body
         return body
 
-    def _access_refused(self, path: str) -> SmartSenseAccessRefusedError:
-        now = self._clock()
-        if self._refused_since is None:
-            self._refused_since = now
-        return SmartSenseAccessRefusedError(
-            f"SmartSense refused access to {path}", now - self._refused_since
-        )
-
-    async def _bearer_get(
+    async def _call(
         self,
-        template: str,
+        method: str,
         path: str,
-        params: Mapping[str, str],
-        token: str,
         kind: str,
-    ) -> bytes:
-        return await self._transport.call(
-            "GET",
-            path,
-            kind,
-            params=params,
-            headers={"Authorization": f"Bearer {token}"},
-            refused=(401, 403),
-            template=template,
-        )
+        authorization: str,
+        *,
+        refused: tuple[int, ...],
+        template: str | None = None,
+        **kwargs: Any,
+    ) -> tuple[int, bytes]:
+        """Send one request; its status and body, or a typed error for any failure.
+
+        The status is 200, or one in ``refused`` (credentials refused) for the
+        caller to judge. No request goes out before a ``Retry-After`` SmartSense
+        gave for its ``kind`` has passed. A data request names its path
+        ``template`` (see ``_check_answer``).
+        """
+        self._gate.check(kind)
+        try:
+            async with self._session.request(
+                method,
+                self._base_url.with_path(path),
+                timeout=self._timeout,
+                headers={"Accept": "application/json", "Authorization": authorization},
+                **kwargs,
+            ) as response:
+                if response.status == 429:
+                    retry_after = response.headers.get("Retry-After")
+                    raise self._gate.hold(kind, path, retry_after)
+                if response.status not in refused:
+                    _check_answer(response, method, path, template)
+                return response.status, await response.read()
+        except TimeoutError:
+            raise SmartSenseConnectionError(f"{path} timed out") from None
+        except aiohttp.ClientError as err:
+            raise SmartSenseConnectionError(
+                f"cannot reach SmartSense on {path} ({type(err).__name__})"
+            ) from None
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_base_url(base_url: str) -> URL:
+    """The API URL; ``ValueError`` unless https, or plain http to a loopback host."""
+    url = URL(base_url)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError("the API URL must be an http(s) URL with a host")
+    if url.scheme == "http" and not _is_loopback(url.host):
+        raise ValueError("plain http is only allowed to a loopback host")
+    return url
+
+
+def _check_answer(
+    response: aiohttp.ClientResponse, method: str, path: str, template: str | None
+) -> None:
+    """Raise the typed error of an answer that is not JSON with status 200.
+
+    For a data request, named by its path ``template``, a client error or an
+    answer that is not JSON means the request is not what SmartSense serves
+    (``SmartSenseUnexpectedAnswerError``).
+    """
+    status = response.status
+    if status >= 500:
+        raise SmartSenseConnectionError(f"SmartSense answered {status} on {path}")
+    kind = response.content_type
+    if status == 200 and kind == "application/json":
+        return
+    if template is not None:
+        got = f"status {status} ({kind})" if status != 200 else kind
+        report = f"expected JSON with status 200; got {got}"
+        raise SmartSenseUnexpectedAnswerError(method, template, status, report)
+    if status != 200:
+        raise SmartSenseResponseError(f"SmartSense answered {status} on {path}")
+    raise SmartSenseResponseError(f"{path} did not answer JSON")

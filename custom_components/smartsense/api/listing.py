@@ -37,17 +37,12 @@ async def read_listing(get_page: Callable[[int], Awaitable[AssetPage]]) -> list[
     A listing that changes while it is read is read again, up to
     ``LISTING_RESTARTS`` times; then ``SmartSenseResponseError``.
     """
-    for _ in range(LISTING_RESTARTS):
+    for _ in range(LISTING_RESTARTS + 1):
         try:
             return await _walk(get_page)
         except _ListingChanged:
-            _LOGGER.debug("Asset listing changed while paging; reading it again")
-    try:
-        return await _walk(get_page)
-    except _ListingChanged:
-        raise SmartSenseResponseError(
-            "the asset listing kept changing while it was read"
-        ) from None
+            _LOGGER.debug("Asset listing changed while paging")
+    raise SmartSenseResponseError("the asset listing kept changing while it was read")
 
 
 async def _walk(get_page: Callable[[int], Awaitable[AssetPage]]) -> list[Asset]:
@@ -67,8 +62,7 @@ async def _walk(get_page: Callable[[int], Awaitable[AssetPage]]) -> list[Asset]:
     """
     assets: list[Asset] = []
     seen: set[str] = set()
-    received = 0
-    total: int | None = None
+    received = total = 0
     contradiction: str | None = None
     page_number = 1
     while True:
@@ -76,32 +70,28 @@ async def _walk(get_page: Callable[[int], Awaitable[AssetPage]]) -> list[Asset]:
         # Each page's ids once, and set operations: this runs for every asset
         # on every poll (docs/performance.md).
         ids = [asset.id for asset in page.assets]
-        repeats = not seen.isdisjoint(ids)
-        if page.page != page_number:
-            contradiction = f"asked for page {page_number}, got page {page.page}"
-        elif repeats:
-            contradiction = f"page {page_number} repeats assets"
-        elif contradiction is None:
-            if total is not None and page.total_count != total:
+        if page.page != page_number or not seen.isdisjoint(ids):
+            assets.extend(asset for asset in page.assets if asset.id not in seen)
+            raise SmartSenseListingError(
+                f"asked for page {page_number}, got page {page.page}"
+                if page.page != page_number
+                else f"page {page_number} repeats assets",
+                assets,
+            )
+        if contradiction is None:
+            if page_number > 1 and page.total_count != total:
                 raise _ListingChanged
             total = page.total_count
             if page.received == 0 and received < total:
                 raise _ListingChanged
-        new = (
-            [asset for asset in page.assets if asset.id not in seen]
-            if repeats
-            else page.assets
-        )
         seen.update(ids)
-        assets.extend(new)
+        assets.extend(page.assets)
         received += page.received
-        if page.page != page_number or len(new) < len(page.assets):
-            break
-        if total is not None and received > total and contradiction is None:
+        if received > total and contradiction is None:
             contradiction = f"page {page_number} runs past totalCount {total}"
         full = page.received >= page.page_size > 0
         if page.received == 0 or (
-            not full and (contradiction is not None or received >= (total or 0))
+            not full and (contradiction is not None or received >= total)
         ):
             break
         page_number += 1

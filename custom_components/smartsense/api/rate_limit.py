@@ -23,7 +23,6 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date)."""
     if value is None:
         return None
-    value = value.strip()
     try:
         seconds = float(value)
     except ValueError:
@@ -31,12 +30,10 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
             when = parsedate_to_datetime(value)
         except TypeError, ValueError:
             return None
-        if when.tzinfo is None:
+        if when.tzinfo is None:  # "-0000": UTC, as far as the date tells
             when = when.replace(tzinfo=UTC)
         seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if not math.isfinite(seconds):
-        return None
-    return max(seconds, 0.0)
+    return max(seconds, 0.0) if math.isfinite(seconds) else None
 
 
 class RetryAfterGate:
@@ -55,32 +52,29 @@ class RetryAfterGate:
 
     def check(self, kind: str) -> None:
         """Raise ``SmartSenseRateLimitError`` while a request of ``kind`` must wait."""
-        wait = (
-            max(self._not_before.get(_ALL, 0.0), self._not_before.get(kind, 0.0))
-            - self._clock()
+        not_before = max(
+            self._not_before.get(_ALL, 0.0), self._not_before.get(kind, 0.0)
         )
-        if wait > 0:
+        if (wait := not_before - self._clock()) > 0:
             raise SmartSenseRateLimitError(
                 "waiting for SmartSense's Retry-After to pass", wait
             )
 
-    def hold(self, kind: str, err: SmartSenseRateLimitError) -> None:
-        """Start the wait a 429 on ``kind`` asked for; cap it in ``err`` too."""
-        if not err.retry_after:
-            return
-        err.retry_after = self._cap(err.retry_after)
-        scope = kind if kind == READINGS else _ALL
-        self._not_before[scope] = self._clock() + err.retry_after
-
-    def _cap(self, seconds: float) -> float:
-        if seconds <= MAX_RETRY_AFTER:
-            return seconds
-        if not self._capped:
-            self._capped = True
-            _LOGGER.warning(
-                "SmartSense asked to wait %.0f seconds before the next request;"
-                " waiting %.0f seconds instead (logged once)",
-                seconds,
-                MAX_RETRY_AFTER,
-            )
-        return MAX_RETRY_AFTER
+    def hold(
+        self, kind: str, path: str, header: str | None
+    ) -> SmartSenseRateLimitError:
+        """The error of a 429 on ``kind``; the wait it asks for, capped, starts."""
+        wait = parse_retry_after(header)
+        if wait:
+            if wait > MAX_RETRY_AFTER and not self._capped:
+                self._capped = True
+                _LOGGER.warning(
+                    "SmartSense asked to wait %.0f seconds before the next request;"
+                    " waiting %.0f seconds instead (logged once)",
+                    wait,
+                    MAX_RETRY_AFTER,
+                )
+            wait = min(wait, MAX_RETRY_AFTER)
+            scope = kind if kind == READINGS else _ALL
+            self._not_before[scope] = self._clock() + wait
+        return SmartSenseRateLimitError(f"SmartSense is rate limiting {path}", wait)

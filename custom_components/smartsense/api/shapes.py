@@ -7,10 +7,10 @@ lengths, never a value: ids and names can be a customer's data.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
-import json
 import re
-from typing import Any, cast
+from typing import Any
 
 from msgspec import inspect
 
@@ -25,24 +25,16 @@ _SHOWN_KEYS = 10
 # same part wrong in every item that has it, and more than one, is the shape.
 _SYSTEMATIC = 2
 
-
-def json_type(value: Any, *, length: bool = False) -> str:
-    """The JSON type of a decoded value ("list of 3" with ``length``)."""
-    match value:
-        case dict():
-            return "object"
-        case list():
-            return f"list of {len(value)}" if length else "list"
-        case str():
-            return "string"
-        case bool():
-            return "boolean"
-        case int() | float():
-            return "number"
-    return "null"
-
-
-_JSON_TYPES = {
+# The Python types ``json.loads`` gives, by JSON type; anything else is null.
+_TYPES = {
+    dict: "object",
+    list: "list",
+    str: "string",
+    bool: "boolean",
+    int: "number",
+    float: "number",
+}
+_DECLARED = {
     inspect.StructType: "object",
     inspect.DictType: "object",
     inspect.ListType: "list",
@@ -56,11 +48,18 @@ _JSON_TYPES = {
 }
 
 
+def _json_type(value: Any, *, length: bool = False) -> str:
+    """The JSON type of a decoded value ("list of 3" with ``length``)."""
+    if length and isinstance(value, list):
+        return f"list of {len(value)}"
+    return _TYPES.get(type(value), "null")
+
+
 def _expected(kind: inspect.Type) -> set[str]:
     """The JSON types a declared type accepts."""
     if isinstance(kind, inspect.UnionType):
         return set().union(*(_expected(member) for member in kind.types))
-    return {_JSON_TYPES[type(kind)]}
+    return {_DECLARED[type(kind)]}
 
 
 def _named(name: str, types: set[str] | str) -> str:
@@ -74,57 +73,47 @@ class _Part:
 
     present: int = 0
     # Per field: how often it was wrong, the JSON type got, the types expected.
-    wrong: dict[str, int] = field(default_factory=dict)
+    wrong: Counter[str] = field(default_factory=Counter)
     got: dict[str, str] = field(default_factory=dict)
     expected: dict[str, set[str]] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)
 
     def mismatch(self, name: str, got: str, expected: set[str]) -> None:
-        self.wrong[name] = self.wrong.get(name, 0) + 1
+        self.wrong[name] += 1
         self.got.setdefault(name, got)
         self.expected[name] = expected
 
 
-class _Walk:
-    """Compares a decoded answer with a declared type, counting per path."""
-
-    def __init__(self) -> None:
-        self.parts: dict[str, _Part] = {}
-
-    def value(self, value: Any, kind: inspect.Type, path: str) -> None:
-        if isinstance(kind, inspect.UnionType):
-            got = json_type(value)
-            for member in kind.types:
-                if got in _expected(member):
-                    self.value(value, member, path)
-                    return
-        elif isinstance(kind, inspect.StructType) and isinstance(value, dict):
-            self.struct(value, kind, path)
-        elif isinstance(kind, inspect.ListType | inspect.VarTupleType) and isinstance(
-            value, list
-        ):
-            for item in value:
-                self.value(item, kind.item_type, f"{path}[]")
-
-    def struct(
-        self, value: dict[str, Any], kind: inspect.StructType, path: str
-    ) -> None:
-        part = self.parts.setdefault(path, _Part())
-        part.present += 1
-        names = {declared.encode_name for declared in kind.fields}
-        for name in value.keys() - names:
-            part.extra.setdefault(name, json_type(value[name], length=not path))
-        for declared in kind.fields:
-            name, expected = declared.encode_name, _expected(declared.type)
-            if name not in value:
-                if declared.required:
-                    part.mismatch(name, "missing", expected)
-                continue
-            got = json_type(value[name], length=not path)
-            if got.split(" ")[0] not in expected:
-                part.mismatch(name, got, expected)
-            else:
-                self.value(value[name], declared.type, f"{path}.{name}".lstrip("."))
+def _walk(
+    value: Any, kind: inspect.Type | None, path: str, parts: dict[str, _Part]
+) -> None:
+    """Compare a decoded value with a declared type, counting in ``parts`` per path."""
+    if isinstance(kind, inspect.UnionType):
+        got = _json_type(value)
+        kind = next((member for member in kind.types if got in _expected(member)), None)
+    if isinstance(kind, inspect.ListType | inspect.VarTupleType) and isinstance(
+        value, list
+    ):
+        for item in value:
+            _walk(item, kind.item_type, f"{path}[]", parts)
+    if not isinstance(kind, inspect.StructType) or not isinstance(value, dict):
+        return
+    part = parts.setdefault(path, _Part())
+    part.present += 1
+    names = {declared.encode_name for declared in kind.fields}
+    for name in value.keys() - names:
+        part.extra.setdefault(name, _json_type(value[name], length=not path))
+    for declared in kind.fields:
+        name, expected = declared.encode_name, _expected(declared.type)
+        if name not in value:
+            if declared.required:
+                part.mismatch(name, "missing", expected)
+            continue
+        got = _json_type(value[name], length=not path)
+        if got.split(" ")[0] not in expected:
+            part.mismatch(name, got, expected)
+        else:
+            _walk(value[name], declared.type, f"{path}.{name}".lstrip("."), parts)
 
 
 def _extra(keys: dict[str, str]) -> list[str]:
@@ -135,16 +124,7 @@ def _extra(keys: dict[str, str]) -> list[str]:
     return named + ([f"{others} other keys"] if others else [])
 
 
-def declared(struct: type) -> inspect.StructType:
-    """The declaration of a msgspec struct, as ``differences`` reads it.
-
-    Read when the contract is imported: a test that freezes time replaces
-    ``datetime``, which msgspec would then no longer recognise.
-    """
-    return cast(inspect.StructType, inspect.type_info(struct))
-
-
-def differences(answer: Any, kind: inspect.StructType) -> str | None:
+def _differences(answer: Any, kind: inspect.StructType) -> str | None:
     """What, in the shape of ``answer``, the declared struct does not accept.
 
     Only what every item that has the part gets wrong is reported (see
@@ -154,11 +134,13 @@ def differences(answer: Any, kind: inspect.StructType) -> str | None:
         fields = ", ".join(
             _named(f.encode_name, _expected(f.type)) for f in kind.fields if f.required
         )
-        return f"expected an object with {fields}; got {json_type(answer, length=True)}"
-    walk = _Walk()
-    walk.struct(answer, kind, "")
+        return (
+            f"expected an object with {fields}; got {_json_type(answer, length=True)}"
+        )
+    parts: dict[str, _Part] = {}
+    _walk(answer, kind, "", parts)
     reports = []
-    for path, part in walk.parts.items():
+    for path, part in parts.items():
         if path and part.present < _SYSTEMATIC:
             continue
         names = sorted(name for name, n in part.wrong.items() if n == part.present)
@@ -177,17 +159,9 @@ def differences(answer: Any, kind: inspect.StructType) -> str | None:
 
 
 def unexpected(
-    body: bytes, kind: inspect.StructType, path: str
+    answer: Any, kind: inspect.StructType, path: str
 ) -> SmartSenseUnexpectedAnswerError | None:
-    """The error for a 200 answer to ``GET path`` whose shape differs, if it does.
-
-    Python's decoder reads the body, as it also reads the NaN and Infinity that
-    JSON lacks (values, which the contract's decoding judges item by item).
-    """
-    try:
-        report = differences(json.loads(body), kind)
-    except ValueError, RecursionError:
-        report = "the body is not JSON"
-    if report is None:
+    """The error for a 200 answer (as ``json.loads`` gives it) whose shape differs."""
+    if (report := _differences(answer, kind)) is None:
         return None
     return SmartSenseUnexpectedAnswerError("GET", path, 200, report)
