@@ -7,8 +7,9 @@ reading, so after such a gap the missed readings are fetched and the hourly
 mean, minimum and maximum of each complete hour are imported into the sensor
 entity's long-term statistics.
 
-Importing twice changes nothing (statistics.py). Each gap is fetched once more an hour after it was imported, so that
-readings delivered late (store and forward) correct the hours they belong to.
+Importing twice changes nothing (statistics.py). Each gap is fetched once
+more an hour after its import, so that readings delivered late (store and
+forward) correct the hours they belong to.
 """
 
 from __future__ import annotations
@@ -20,23 +21,21 @@ from datetime import datetime, timedelta
 import math
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.const import Platform
 from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .api import Reading, ReadingType, SmartSenseError, SmartSenseRateLimitError
-from .const import DEFAULT_REPORT_INTERVAL, DOMAIN, LOGGER
-from .descriptions import READING
-from .ids import registered, unique_id
+from .api import ReadingType, SmartSenseError
+from .const import DOMAIN, LOGGER
+from .coordinator import REPORT_INTERVAL
+from .ids import owner_of
 from .statistics import hour_of, import_readings
 
 if TYPE_CHECKING:
     from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 
-    from .coordinator import SmartSenseCoordinator
-    from .data import SmartSenseData
+    from .coordinator import SmartSenseCoordinator, SmartSenseData
 
 STORAGE_VERSION = 1
 # SmartSense keeps every reading, but a backfill reaches at most this far back.
@@ -116,7 +115,10 @@ class Backfill:
         self.rechecks = {
             k: Gap.from_dict(v) for k, v in stored.get("rechecks", {}).items()
         }
-        _, points = registered(self._hass, self._coordinator.config_entry.entry_id)
+        entities = er.async_entries_for_config_entry(
+            er.async_get(self._hass), self._coordinator.config_entry.entry_id
+        )
+        points = {owner_of(entity.unique_id) for entity in entities}
         self.async_forget(self.accounted.keys() - points)
 
     async def async_save(self) -> None:
@@ -157,7 +159,7 @@ class Backfill:
             if before is not None and newest <= before:
                 continue
             accounted[point_id] = newest
-            interval = intervals.get(point_id, DEFAULT_REPORT_INTERVAL)
+            interval = intervals.get(point_id, REPORT_INTERVAL)
             if before is None or newest - before <= interval:
                 continue
             start = max(before, oldest)
@@ -220,15 +222,12 @@ class Backfill:
                 readings = await self._coordinator.client.async_get_readings(
                     point_id, first, end
                 )
-            except SmartSenseRateLimitError as err:
-                # Paused until the next poll; the client waits out Retry-After.
-                self.last_error = f"rate limited ({err.retry_after} s)"
-                return
             except SmartSenseError as err:
+                # Paused until the next poll (the client waits out a Retry-After).
                 self.last_error = str(err)
                 return
             self.last_error = None
-            if not self._import(data, point_id, readings):
+            if not import_readings(self._hass, data.points[point_id], readings):
                 self.gaps.pop(point_id, None)
                 self.rechecks.pop(point_id, None)
             elif recheck:
@@ -249,18 +248,3 @@ class Backfill:
             # One recheck covers it all, when the earliest import asked for it.
             first, due = min(first, earlier.start), earlier.due or due
         self.rechecks[point_id] = Gap(first, end - HOUR, due)
-
-    def _import(
-        self, data: SmartSenseData, point_id: str, readings: list[Reading]
-    ) -> bool:
-        """Import the readings' hourly statistics; False if there is no entity."""
-        point = data.points.get(point_id)
-        entity_id = er.async_get(self._hass).async_get_entity_id(
-            Platform.SENSOR, DOMAIN, unique_id(point_id, READING)
-        )
-        state = self._hass.states.get(entity_id) if entity_id else None
-        if point is None or entity_id is None or state is None:
-            LOGGER.debug("No enabled sensor for %s; its backfill is dropped", point_id)
-            return False
-        import_readings(self._hass, state, point, readings)
-        return True
