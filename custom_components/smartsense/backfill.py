@@ -1,15 +1,10 @@
 """Backfill of long-term statistics over gaps in what Home Assistant saw.
 
-When Home Assistant was down, or polls failed, the recorder never saw the
-readings SmartSense took meanwhile: its hourly statistics show a straight line
-and miss the minimum and maximum an auditor asks for. SmartSense keeps every
-reading, so after such a gap the missed readings are fetched and the hourly
-mean, minimum and maximum of each complete hour are imported into the sensor
-entity's long-term statistics.
-
-Importing twice changes nothing (statistics.py). Each gap is fetched once
-more an hour after its import, so that readings delivered late (store and
-forward) correct the hours they belong to.
+While Home Assistant was down, or polls failed, the recorder saw none of the
+readings SmartSense took: its hourly statistics miss the minimum and maximum an
+auditor asks for. After such a gap the missed readings are fetched and each
+complete hour's mean, minimum and maximum imported (statistics.py); each gap is
+fetched once more an hour later, for readings delivered late.
 """
 
 from __future__ import annotations
@@ -136,13 +131,11 @@ class Backfill:
     @callback
     def async_polled(self) -> None:
         """Account for a successful poll, then fill the gaps it reveals."""
-        data = self._coordinator.data
-        if not self._coordinator.last_update_success:
-            return
-        self.async_track(data)
-        self._coordinator.config_entry.async_create_background_task(
-            self._hass, self.async_run(data), "smartsense backfill"
-        )
+        if self._coordinator.last_update_success:
+            self.async_track(data := self._coordinator.data)
+            self._coordinator.config_entry.async_create_background_task(
+                self._hass, self.async_run(data), "smartsense backfill"
+            )
 
     @callback
     def async_track(self, data: SmartSenseData) -> None:
@@ -194,11 +187,10 @@ class Backfill:
             self.rechecks.clear()
             return
         async with self._lock:
-            await self._async_fill(data)
+            await self._async_fill(data, MAX_REQUESTS)
         self._changed()
 
-    async def _async_fill(self, data: SmartSenseData) -> None:
-        budget = MAX_REQUESTS
+    async def _async_fill(self, data: SmartSenseData, budget: int) -> None:
         now = dt_util.utcnow()
         # Only hours that ended SETTLE ago are final.
         final = hour_of(now - SETTLE)

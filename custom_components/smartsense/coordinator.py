@@ -1,9 +1,4 @@
-"""The coordinator that polls SmartSense for every asset of an account.
-
-One poll makes one immutable snapshot (``SmartSenseData``): the listing, the
-chosen locations' assets indexed by id, and each point's report interval. What
-reacts to a poll subscribes to the coordinator (``__init__.py``).
-"""
+"""The coordinator: one poll of an account's assets, one immutable snapshot."""
 
 from __future__ import annotations
 
@@ -53,6 +48,7 @@ ACCESS_REFUSED_REPAIR_AFTER = timedelta(days=1)
 class SmartSenseData:
     """One successful poll, keyed by SmartSense's stable ids."""
 
+    # The chosen locations' assets and points.
     assets: dict[str, Asset]
     points: dict[str, SensorPoint]
     asset_of_point: dict[str, str]
@@ -159,10 +155,9 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
     def _rate_limited(self, retry_after: float | None) -> UpdateFailed:
         """The failure of a poll that SmartSense answered with 429.
 
-        At setup the wait is SmartSense's own Retry-After (Home Assistant 2026.11
-        retries no sooner; 2026.10 retries on its back-off, which the client
-        refuses without a request until the wait has passed); without one, Home
-        Assistant's back-off. A running entry waits at least its interval.
+        At setup the wait is SmartSense's Retry-After (2026.10 retries sooner,
+        and the client refuses those retries without a request), else Home
+        Assistant's back-off; a running entry waits at least its interval.
         """
         self.last_retry_after = wait = retry_after
         polled: SmartSenseData | None = self.data  # None until the first success

@@ -43,11 +43,13 @@ def _track(
     missing.update(dict.fromkeys(before - now - missing.keys()))
 
 
-def _start_clocks(missing: dict[str, datetime | None], now: datetime) -> set[str]:
-    """Start the clocks not running yet; what has been missing for GRACE."""
-    started = {item_id: since or now for item_id, since in missing.items()}
-    missing.update(started)
-    return {item_id for item_id, since in started.items() if now - since >= GRACE}
+def _expired(missing: dict[str, datetime | None], now: datetime) -> set[str]:
+    """Start the clocks not running yet; take out what was missing for GRACE."""
+    missing.update({item_id: since or now for item_id, since in missing.items()})
+    expired = {i for i, since in missing.items() if since and now - since >= GRACE}
+    for item_id in expired:
+        del missing[item_id]
+    return expired
 
 
 class Removal:
@@ -64,7 +66,7 @@ class Removal:
         self._assets: dict[str, datetime | None] = {}
         self._points: dict[str, datetime | None] = {}
         self._seen: SmartSenseData | None = None  # the previous listing
-        self._dropped: dict[str, str] = {}  # asset id -> name, for the issue
+        self._dropped: set[str] = set()  # assets suspect listings left out
         self._warned = False
 
     @callback
@@ -74,35 +76,19 @@ class Removal:
         if data is seen:
             return  # a failed poll keeps the last snapshot
         self._seen = data
-        entry_id = self._entry.entry_id
-        assets: Set[str]
-        points: Set[str]
-        if seen is None:
-            devices = dr.async_entries_for_config_entry(
-                dr.async_get(self._hass), entry_id
-            )
-            entities = er.async_entries_for_config_entry(
-                er.async_get(self._hass), entry_id
-            )
-            assets = {i for d in devices for _, i in d.identifiers} - {entry_id}
-            points = {owner_of(entity.unique_id) for entity in entities} - {entry_id}
-        else:
-            assets, points = seen.assets.keys(), seen.points.keys()
+        assets, points = (
+            self._registered()
+            if seen is None
+            else (seen.assets.keys(), seen.points.keys())
+        )
         _track(self._assets, assets, data.assets.keys())
         _track(self._points, points, data.points.keys())
         gone = len(assets - data.assets.keys())
         if data.contradiction is None and gone * 2 <= len(assets):
-            self._warned = bool(self._dropped.keys() & self._assets.keys())
+            self._warned = bool(self._dropped & self._assets.keys())
             self._remove_expired(dt_util.utcnow())
         else:
-            registry = dr.async_get(self._hass)
-            for asset_id, since in self._assets.items():
-                if since is None and asset_id not in self._dropped:
-                    device = registry.async_get_device_by_identifier(
-                        device_identifier(asset_id), entry_id
-                    )
-                    name = device and (device.name_by_user or device.name)
-                    self._dropped[asset_id] = name or asset_id
+            self._dropped.update(a for a, since in self._assets.items() if not since)
             if not self._warned:
                 self._warned = True
                 LOGGER.warning(
@@ -121,40 +107,52 @@ class Removal:
         entities = er.async_entries_for_device(
             er.async_get(self._hass), device.id, include_disabled_entities=True
         )
-        self._forget_points({owner_of(entity.unique_id) for entity in entities})
+        points = {owner_of(entity.unique_id) for entity in entities}
+        for point_id in points:
+            self._points.pop(point_id, None)
+        self._forget(points)
         self._update_issue()
+
+    def _registered(self) -> tuple[Set[str], Set[str]]:
+        """The assets with a device and the points with entities (after a restart)."""
+        hass, entry_id = self._hass, self._entry.entry_id
+        devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry_id)
+        entities = er.async_entries_for_config_entry(er.async_get(hass), entry_id)
+        assets = {asset_id for device in devices for _, asset_id in device.identifiers}
+        points = {owner_of(entity.unique_id) for entity in entities}
+        return assets - {entry_id}, points - {entry_id}
 
     def _remove_expired(self, now: datetime) -> None:
         """A trusted listing: start clocks, remove what was missing for GRACE."""
         devices = dr.async_get(self._hass)
-        for asset_id in _start_clocks(self._assets, now):
-            del self._assets[asset_id]
+        for asset_id in _expired(self._assets, now):
             if device := devices.async_get_device_by_identifier(
                 device_identifier(asset_id), self._entry.entry_id
             ):
                 LOGGER.info("Removing %s: unlisted for %s", device.name, GRACE)
                 devices.async_remove_device(device.id)  # its entities go with it
-        points = _start_clocks(self._points, now)
+        points = _expired(self._points, now)
         entities = er.async_get(self._hass)
         for entity in er.async_entries_for_config_entry(entities, self._entry.entry_id):
             if owner_of(entity.unique_id) in points:
                 entities.async_remove(entity.entity_id)
-        self._forget_points(points)
+        if points:
+            self._forget(points)
 
-    def _forget_points(self, point_ids: set[str]) -> None:
-        for point_id in point_ids:
-            self._points.pop(point_id, None)
-        if point_ids:
-            self._forget(point_ids)
+    def _name(self, asset_id: str) -> str:
+        device = dr.async_get(self._hass).async_get_device_by_identifier(
+            device_identifier(asset_id), self._entry.entry_id
+        )
+        return (device and (device.name_by_user or device.name)) or asset_id
 
     def _update_issue(self) -> None:
         """Name what suspect listings left out and is still missing, if anything."""
         issue_id = f"{ISSUE}_{self._entry.entry_id}"
-        self._dropped = {a: n for a, n in self._dropped.items() if a in self._assets}
+        self._dropped &= self._assets.keys()
         if not self._dropped:
             ir.async_delete_issue(self._hass, DOMAIN, issue_id)
             return
-        names = sorted(self._dropped.values(), key=str.casefold)
+        names = sorted(map(self._name, self._dropped), key=str.casefold)
         more = f" (+{len(names) - ISSUE_NAMES})" if len(names) > ISSUE_NAMES else ""
         ir.async_create_issue(
             self._hass,
