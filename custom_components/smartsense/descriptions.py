@@ -56,44 +56,32 @@ _PERCENT = Limits(0.0, 100.0)
 # and keeps comparable statistics, and the plausible values. A value outside
 # them (1e308 from a glitch, an error code such as -999) is no measurement: it
 # is shown as unknown. Any other kind of reading is a plain finite number.
-_KINDS: dict[tuple[str, str], tuple[SensorDeviceClass | None, str | None, Limits]] = {
+_KINDS: dict[str, dict[str, tuple[SensorDeviceClass, str, Limits]]] = {
     # Air: colder than an ultra-low freezer (-86 °C), hotter than any room,
-    # fridge or warming cabinet: -100 to 150 °C.
-    (ReadingType.TEMPERATURE, Unit.CELSIUS): (
-        _TEMPERATURE,
-        _CELSIUS,
-        Limits(-100.0, 150.0),
-    ),
-    (ReadingType.TEMPERATURE, Unit.FAHRENHEIT): (
-        _TEMPERATURE,
-        _FAHRENHEIT,
-        Limits(-148.0, 302.0),
-    ),
+    # fridge or warming cabinet.
+    ReadingType.TEMPERATURE: {
+        Unit.CELSIUS: (_TEMPERATURE, _CELSIUS, Limits(-100.0, 150.0)),
+        Unit.FAHRENHEIT: (_TEMPERATURE, _FAHRENHEIT, Limits(-148.0, 302.0)),
+    },
     # Probes also sit in liquid nitrogen (-196 °C); nothing is below absolute zero.
-    (ReadingType.PROBE_TEMPERATURE, Unit.CELSIUS): (
-        _TEMPERATURE,
-        _CELSIUS,
-        Limits(-273.15, 150.0),
-    ),
-    (ReadingType.PROBE_TEMPERATURE, Unit.FAHRENHEIT): (
-        _TEMPERATURE,
-        _FAHRENHEIT,
-        Limits(-459.67, 302.0),
-    ),
-    (ReadingType.HUMIDITY, Unit.PERCENT): (
-        SensorDeviceClass.HUMIDITY,
-        PERCENTAGE,
-        _PERCENT,
-    ),
+    ReadingType.PROBE_TEMPERATURE: {
+        Unit.CELSIUS: (_TEMPERATURE, _CELSIUS, Limits(-273.15, 150.0)),
+        Unit.FAHRENHEIT: (_TEMPERATURE, _FAHRENHEIT, Limits(-459.67, 302.0)),
+    },
+    ReadingType.HUMIDITY: {
+        Unit.PERCENT: (SensorDeviceClass.HUMIDITY, PERCENTAGE, _PERCENT)
+    },
     # Barometric (about 30 to 110 kPa), room differential (a few hundred Pa
     # either way) and gas-line (up to several bar) pressures fit; no pressure
     # reads below a full vacuum against the atmosphere (-101,325 Pa), and ten
     # times the atmosphere is far beyond what these sensors see.
-    (ReadingType.PRESSURE, Unit.PASCAL): (
-        SensorDeviceClass.PRESSURE,
-        UnitOfPressure.PA,
-        Limits(-101_325.0, 1_013_250.0),
-    ),
+    ReadingType.PRESSURE: {
+        Unit.PASCAL: (
+            SensorDeviceClass.PRESSURE,
+            UnitOfPressure.PA,
+            Limits(-101_325.0, 1_013_250.0),
+        )
+    },
 }
 
 
@@ -129,7 +117,8 @@ def reading_kind(
 ) -> tuple[SensorDeviceClass | None, str | None, Limits]:
     """The device class, Home Assistant unit and plausible values of a reading."""
     unit = None if point.unit == Unit.NONE else point.unit
-    return _KINDS.get((point.reading_type, point.unit or ""), (None, unit, Limits()))
+    kinds = _KINDS.get(point.reading_type, {})
+    return kinds.get(point.unit or "", (None, unit, Limits()))
 
 
 @cache
