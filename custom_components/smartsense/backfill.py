@@ -187,11 +187,11 @@ class Backfill:
             self.rechecks.clear()
             return
         async with self._lock:
-            await self._async_fill(data, MAX_REQUESTS)
+            await self._async_fill(data)
         self._changed()
 
-    async def _async_fill(self, data: SmartSenseData, budget: int) -> None:
-        now = dt_util.utcnow()
+    async def _async_fill(self, data: SmartSenseData) -> None:
+        budget, now = MAX_REQUESTS, dt_util.utcnow()
         # Only hours that ended SETTLE ago are final.
         final = hour_of(now - SETTLE)
         work = [(point_id, gap, False) for point_id, gap in self.gaps.items()] + [
@@ -225,18 +225,13 @@ class Backfill:
             elif recheck:
                 del self.rechecks[point_id]
             else:
-                self._imported(point_id, gap, first, end, now)
-
-    def _imported(
-        self, point_id: str, gap: Gap, first: datetime, end: datetime, now: datetime
-    ) -> None:
-        """Move imported hours from the gap to a recheck an hour later."""
-        if end > gap.end:
-            del self.gaps[point_id]
-        else:
-            self.gaps[point_id] = Gap(end, gap.end)
-        due = now + RECHECK_AFTER
-        if earlier := self.rechecks.get(point_id):
-            # One recheck covers it all, when the earliest import asked for it.
-            first, due = min(first, earlier.start), earlier.due or due
-        self.rechecks[point_id] = Gap(first, end - HOUR, due)
+                if end > gap.end:
+                    del self.gaps[point_id]
+                else:
+                    self.gaps[point_id] = Gap(end, gap.end)
+                # One recheck an hour later covers these hours and any earlier
+                # import's, when the earliest import asked for it.
+                due = now + RECHECK_AFTER
+                if earlier := self.rechecks.get(point_id):
+                    first, due = min(first, earlier.start), earlier.due or due
+                self.rechecks[point_id] = Gap(first, end - HOUR, due)

@@ -107,7 +107,23 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
                 translation_domain=DOMAIN, translation_key="auth_failed"
             ) from err
         except SmartSenseRateLimitError as err:
-            raise self._rate_limited(err.retry_after) from err
+            # At setup the wait is SmartSense's Retry-After (2026.10 retries
+            # sooner; the client refuses those retries without a request), else
+            # Home Assistant's back-off; a running entry waits its interval.
+            self.last_retry_after = wait = err.retry_after
+            polled: SmartSenseData | None = self.data  # None until a success
+            if polled is not None:
+                wait = max(wait or 0.0, REPORT_INTERVAL.total_seconds())
+            if wait is None:
+                raise UpdateFailed(
+                    translation_domain=DOMAIN, translation_key="rate_limited_no_wait"
+                ) from err
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="rate_limited",
+                translation_placeholders={"seconds": str(round(wait))},
+                retry_after=wait,
+            ) from err
         except SmartSenseAccessRefusedError as err:
             # An outage, not refused credentials: polling goes on; a lasting
             # one is worth a repair issue.
@@ -151,28 +167,6 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
     def locations(self) -> dict[str, LocationSummary]:
         """Every location of the last listing, summed up when asked for."""
         return summarize(self.data.listed)
-
-    def _rate_limited(self, retry_after: float | None) -> UpdateFailed:
-        """The failure of a poll that SmartSense answered with 429.
-
-        At setup the wait is SmartSense's Retry-After (2026.10 retries sooner,
-        and the client refuses those retries without a request), else Home
-        Assistant's back-off; a running entry waits at least its interval.
-        """
-        self.last_retry_after = wait = retry_after
-        polled: SmartSenseData | None = self.data  # None until the first success
-        if polled is not None:
-            wait = max(wait or 0.0, REPORT_INTERVAL.total_seconds())
-        if wait is None:
-            return UpdateFailed(
-                translation_domain=DOMAIN, translation_key="rate_limited_no_wait"
-            )
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="rate_limited",
-            translation_placeholders={"seconds": str(round(wait))},
-            retry_after=wait,
-        )
 
     def _index(self, listed: list[Asset], contradiction: str | None) -> SmartSenseData:
         # The one place that leaves out the locations the user did not choose.
