@@ -55,15 +55,13 @@ class Gap:
     # For a recheck: when it is due.
     due: datetime | None = None
 
-    @classmethod
-    def from_dict(cls, stored: dict[str, Any]) -> Gap:
-        """A gap as stored."""
-        due = stored.get("due")
-        return cls(
-            datetime.fromisoformat(stored["start"]),
-            datetime.fromisoformat(stored["end"]),
-            datetime.fromisoformat(due) if due else None,
-        )
+
+def _gaps(stored: dict[str, dict[str, Any]]) -> dict[str, Gap]:
+    """Gaps as stored (``Backfill.as_dict``)."""
+    return {
+        point_id: Gap(**{k: v and datetime.fromisoformat(v) for k, v in gap.items()})
+        for point_id, gap in stored.items()
+    }
 
 
 def backfill_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
@@ -106,10 +104,8 @@ class Backfill:
             point_id: datetime.fromisoformat(moment)
             for point_id, moment in stored.get("accounted", {}).items()
         }
-        self.gaps = {k: Gap.from_dict(v) for k, v in stored.get("gaps", {}).items()}
-        self.rechecks = {
-            k: Gap.from_dict(v) for k, v in stored.get("rechecks", {}).items()
-        }
+        self.gaps = _gaps(stored.get("gaps", {}))
+        self.rechecks = _gaps(stored.get("rechecks", {}))
         entities = er.async_entries_for_config_entry(
             er.async_get(self._hass), self._coordinator.config_entry.entry_id
         )
