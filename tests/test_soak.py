@@ -61,8 +61,10 @@ from custom_components.smartsense.api import SmartSenseError
 from custom_components.smartsense.api.client import DEFAULT_TIMEOUT
 from custom_components.smartsense.api.rate_limit import MAX_RETRY_AFTER
 from custom_components.smartsense.const import DOMAIN
-from custom_components.smartsense.coordinator import SmartSenseCoordinator
-from custom_components.smartsense.data import SmartSenseData
+from custom_components.smartsense.coordinator import (
+    SmartSenseCoordinator,
+    SmartSenseData,
+)
 from custom_components.smartsense.diagnostics import (
     async_get_config_entry_diagnostics,
 )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from typing import Any
 
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL, Platform
 from homeassistant.core import HomeAssistant
@@ -14,50 +15,33 @@ from .api import DEFAULT_BASE_URL, SmartSenseClient
 from .backfill import Backfill, backfill_store
 from .const import DOMAIN
 from .coordinator import SmartSenseCoordinator
-from .ids import asset_of
 from .runtime import SmartSenseConfigEntry, SmartSenseRuntimeData
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
-
-@dataclass(frozen=True, slots=True)
-class _KeptClient:
-    # Client id, secret and API URL the client was made with.
-    settings: tuple[str, str, str] = field(repr=False)
-    client: SmartSenseClient
-
-
-# Each entry's client, kept in memory while Home Assistant runs, so that a
-# setup retry or a reload neither asks SmartSense before its Retry-After has
-# passed nor requests a token while the client holds a valid one.
-# runtime_data cannot hold it: it holds what a set-up entry runs, which a
-# failed setup never assigns, and Home Assistant deletes it at every unload
-# (a reload, or the reload after a reauthentication).
-_CLIENTS: HassKey[dict[str, _KeptClient]] = HassKey(f"{DOMAIN}_clients")
+# Each entry's client and the entry data it was made with, kept in memory while
+# Home Assistant runs, so that a setup retry or a reload neither asks SmartSense
+# before its Retry-After has passed nor requests a token while the client holds
+# a valid one. runtime_data cannot hold it: a failed setup never assigns it,
+# and Home Assistant deletes it at every unload.
+_CLIENTS: HassKey[dict[str, tuple[Mapping[str, Any], SmartSenseClient]]] = HassKey(
+    f"{DOMAIN}_clients"
+)
 
 
 def _client(hass: HomeAssistant, entry: SmartSenseConfigEntry) -> SmartSenseClient:
-    """The entry's kept client, or a new one if its credentials or URL changed."""
-    settings = (
-        entry.data[CONF_CLIENT_ID],
-        entry.data[CONF_CLIENT_SECRET],
-        entry.data.get(CONF_URL, DEFAULT_BASE_URL),
-    )
+    """The entry's kept client, or a new one if the entry's data changed."""
     clients = hass.data.setdefault(_CLIENTS, {})
     kept = clients.get(entry.entry_id)
-    if kept is None or kept.settings != settings:
-        client_id, client_secret, base_url = settings
-        kept = _KeptClient(
-            settings,
-            SmartSenseClient(
-                async_get_clientsession(hass),
-                client_id,
-                client_secret,
-                base_url=base_url,
-            ),
+    if kept is None or kept[0] != entry.data:
+        client = SmartSenseClient(
+            async_get_clientsession(hass),
+            entry.data[CONF_CLIENT_ID],
+            entry.data[CONF_CLIENT_SECRET],
+            base_url=entry.data.get(CONF_URL, DEFAULT_BASE_URL),
         )
-        clients[entry.entry_id] = kept
-    return kept.client
+        kept = clients[entry.entry_id] = (entry.data, client)
+    return kept[1]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -> bool:
@@ -106,9 +90,9 @@ async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: SmartSenseConfigEntry, device: dr.DeviceEntry
 ) -> bool:
     """Let the user remove an asset's device that SmartSense no longer lists."""
+    asset_id = next(i for domain, i in device.identifiers if domain == DOMAIN)
     runtime = entry.runtime_data
-    asset_id = asset_of(device.identifiers, entry.entry_id)
-    if asset_id is None or asset_id in runtime.coordinator.data.assets:
+    if asset_id == entry.entry_id or asset_id in runtime.coordinator.data.assets:
         return False
     runtime.removal.async_forget_device(asset_id, device)
     return True

@@ -1,14 +1,10 @@
 """Backfill of long-term statistics over gaps in what Home Assistant saw.
 
-When Home Assistant was down, or polls failed, the recorder never saw the
-readings SmartSense took meanwhile: its hourly statistics show a straight line
-and miss the minimum and maximum an auditor asks for. SmartSense keeps every
-reading, so after such a gap the missed readings are fetched and the hourly
-mean, minimum and maximum of each complete hour are imported into the sensor
-entity's long-term statistics.
-
-Importing twice changes nothing (statistics.py). Each gap is fetched once more an hour after it was imported, so that
-readings delivered late (store and forward) correct the hours they belong to.
+While Home Assistant was down, or polls failed, the recorder saw none of the
+readings SmartSense took: its hourly statistics miss the minimum and maximum an
+auditor asks for. After such a gap the missed readings are fetched and each
+complete hour's mean, minimum and maximum imported (statistics.py); each gap is
+fetched once more an hour later, for readings delivered late.
 """
 
 from __future__ import annotations
@@ -20,23 +16,21 @@ from datetime import datetime, timedelta
 import math
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.const import Platform
 from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .api import Reading, ReadingType, SmartSenseError, SmartSenseRateLimitError
-from .const import DEFAULT_REPORT_INTERVAL, DOMAIN, LOGGER
-from .descriptions import READING
-from .ids import registered, unique_id
+from .api import ReadingType, SmartSenseError
+from .const import DOMAIN, LOGGER
+from .coordinator import REPORT_INTERVAL
+from .ids import owner_of
 from .statistics import hour_of, import_readings
 
 if TYPE_CHECKING:
     from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 
-    from .coordinator import SmartSenseCoordinator
-    from .data import SmartSenseData
+    from .coordinator import SmartSenseCoordinator, SmartSenseData
 
 STORAGE_VERSION = 1
 # SmartSense keeps every reading, but a backfill reaches at most this far back.
@@ -61,15 +55,13 @@ class Gap:
     # For a recheck: when it is due.
     due: datetime | None = None
 
-    @classmethod
-    def from_dict(cls, stored: dict[str, Any]) -> Gap:
-        """A gap as stored."""
-        due = stored.get("due")
-        return cls(
-            datetime.fromisoformat(stored["start"]),
-            datetime.fromisoformat(stored["end"]),
-            datetime.fromisoformat(due) if due else None,
-        )
+
+def _gaps(stored: dict[str, dict[str, Any]]) -> dict[str, Gap]:
+    """Gaps as stored (``Backfill.as_dict``)."""
+    return {
+        point_id: Gap(**{k: v and datetime.fromisoformat(v) for k, v in gap.items()})
+        for point_id, gap in stored.items()
+    }
 
 
 def backfill_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
@@ -112,11 +104,12 @@ class Backfill:
             point_id: datetime.fromisoformat(moment)
             for point_id, moment in stored.get("accounted", {}).items()
         }
-        self.gaps = {k: Gap.from_dict(v) for k, v in stored.get("gaps", {}).items()}
-        self.rechecks = {
-            k: Gap.from_dict(v) for k, v in stored.get("rechecks", {}).items()
-        }
-        _, points = registered(self._hass, self._coordinator.config_entry.entry_id)
+        self.gaps = _gaps(stored.get("gaps", {}))
+        self.rechecks = _gaps(stored.get("rechecks", {}))
+        entities = er.async_entries_for_config_entry(
+            er.async_get(self._hass), self._coordinator.config_entry.entry_id
+        )
+        points = {owner_of(entity.unique_id) for entity in entities}
         self.async_forget(self.accounted.keys() - points)
 
     async def async_save(self) -> None:
@@ -134,13 +127,11 @@ class Backfill:
     @callback
     def async_polled(self) -> None:
         """Account for a successful poll, then fill the gaps it reveals."""
-        data = self._coordinator.data
-        if not self._coordinator.last_update_success:
-            return
-        self.async_track(data)
-        self._coordinator.config_entry.async_create_background_task(
-            self._hass, self.async_run(data), "smartsense backfill"
-        )
+        if self._coordinator.last_update_success:
+            self.async_track(data := self._coordinator.data)
+            self._coordinator.config_entry.async_create_background_task(
+                self._hass, self.async_run(data), "smartsense backfill"
+            )
 
     @callback
     def async_track(self, data: SmartSenseData) -> None:
@@ -157,7 +148,7 @@ class Backfill:
             if before is not None and newest <= before:
                 continue
             accounted[point_id] = newest
-            interval = intervals.get(point_id, DEFAULT_REPORT_INTERVAL)
+            interval = intervals.get(point_id, REPORT_INTERVAL)
             if before is None or newest - before <= interval:
                 continue
             start = max(before, oldest)
@@ -196,8 +187,7 @@ class Backfill:
         self._changed()
 
     async def _async_fill(self, data: SmartSenseData) -> None:
-        budget = MAX_REQUESTS
-        now = dt_util.utcnow()
+        budget, now = MAX_REQUESTS, dt_util.utcnow()
         # Only hours that ended SETTLE ago are final.
         final = hour_of(now - SETTLE)
         work = [(point_id, gap, False) for point_id, gap in self.gaps.items()] + [
@@ -220,47 +210,24 @@ class Backfill:
                 readings = await self._coordinator.client.async_get_readings(
                     point_id, first, end
                 )
-            except SmartSenseRateLimitError as err:
-                # Paused until the next poll; the client waits out Retry-After.
-                self.last_error = f"rate limited ({err.retry_after} s)"
-                return
             except SmartSenseError as err:
+                # Paused until the next poll (the client waits out a Retry-After).
                 self.last_error = str(err)
                 return
             self.last_error = None
-            if not self._import(data, point_id, readings):
+            if not import_readings(self._hass, data.points[point_id], readings):
                 self.gaps.pop(point_id, None)
                 self.rechecks.pop(point_id, None)
             elif recheck:
                 del self.rechecks[point_id]
             else:
-                self._imported(point_id, gap, first, end, now)
-
-    def _imported(
-        self, point_id: str, gap: Gap, first: datetime, end: datetime, now: datetime
-    ) -> None:
-        """Move imported hours from the gap to a recheck an hour later."""
-        if end > gap.end:
-            del self.gaps[point_id]
-        else:
-            self.gaps[point_id] = Gap(end, gap.end)
-        due = now + RECHECK_AFTER
-        if earlier := self.rechecks.get(point_id):
-            # One recheck covers it all, when the earliest import asked for it.
-            first, due = min(first, earlier.start), earlier.due or due
-        self.rechecks[point_id] = Gap(first, end - HOUR, due)
-
-    def _import(
-        self, data: SmartSenseData, point_id: str, readings: list[Reading]
-    ) -> bool:
-        """Import the readings' hourly statistics; False if there is no entity."""
-        point = data.points.get(point_id)
-        entity_id = er.async_get(self._hass).async_get_entity_id(
-            Platform.SENSOR, DOMAIN, unique_id(point_id, READING)
-        )
-        state = self._hass.states.get(entity_id) if entity_id else None
-        if point is None or entity_id is None or state is None:
-            LOGGER.debug("No enabled sensor for %s; its backfill is dropped", point_id)
-            return False
-        import_readings(self._hass, state, point, readings)
-        return True
+                if end > gap.end:
+                    del self.gaps[point_id]
+                else:
+                    self.gaps[point_id] = Gap(end, gap.end)
+                # One recheck an hour later covers these hours and any earlier
+                # import's, when the earliest import asked for it.
+                due = now + RECHECK_AFTER
+                if earlier := self.rechecks.get(point_id):
+                    first, due = min(first, earlier.start), earlier.due or due
+                self.rechecks[point_id] = Gap(first, end - HOUR, due)

@@ -35,7 +35,7 @@ async def async_setup_entry(
         SmartSenseBinarySensor,
     )
     runtime.platforms.append(platform)
-    await platform.async_add_listed()
+    await platform.async_add_new()
 
 
 class SmartSenseBinarySensor(SmartSenseEntity, BinarySensorEntity):
@@ -46,15 +46,10 @@ class SmartSenseBinarySensor(SmartSenseEntity, BinarySensorEntity):
     @property
     def is_on(self) -> bool | None:
         """The state from the last successful poll; unknown if implausible."""
-        point = self.point
+        point, limits = self.point, self.entity_description.limits
         if point is None:
             return None
-        limits_fn = self.entity_description.limits_fn
         reading = point.last_reading
-        if (
-            limits_fn is not None
-            and reading is not None
-            and self.plausible(reading.value, limits_fn(point)) is None
-        ):
+        if limits and reading and self.plausible(reading.value, limits) is None:
             return None
         return self.entity_description.is_on_fn(point, self.stale)

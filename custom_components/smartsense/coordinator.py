@@ -1,14 +1,10 @@
-"""The coordinator that polls SmartSense for every asset of an account.
-
-One poll makes one immutable snapshot (``SmartSenseData``): the listing, the
-chosen locations' assets indexed by id, and each point's report interval. What
-reacts to a poll subscribes to the coordinator (``__init__.py``).
-"""
+"""The coordinator: one poll of an account's assets, one immutable snapshot."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.exceptions import ConfigEntryAuthFailed
@@ -20,6 +16,7 @@ from homeassistant.helpers.update_coordinator import (
 
 from .api import (
     Asset,
+    SensorPoint,
     SmartSenseAccessRefusedError,
     SmartSenseAuthError,
     SmartSenseClient,
@@ -28,14 +25,7 @@ from .api import (
     SmartSenseRateLimitError,
     SmartSenseUnexpectedAnswerError,
 )
-from .const import (
-    ACCESS_REFUSED_REPAIR_AFTER,
-    DOMAIN,
-    LOGGER,
-    UPDATE_INTERVAL,
-    WEB_APP_URL,
-)
-from .data import SmartSenseData
+from .const import DOMAIN, LOGGER, WEB_APP_URL
 from .locations import LocationSummary, selected, selection_of, summarize
 from .unexpected import answers_changed_issue_id, async_answers_changed
 
@@ -43,7 +33,39 @@ if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
 
-_NO_TIME = timedelta(0)
+# SmartSense devices report every 15 minutes unless configured otherwise (a
+# point's own interval is learned from its readings), and are polled as often.
+# Home Assistant's rule: users who want other timing disable polling for the
+# entry and call homeassistant.update_entity themselves.
+REPORT_INTERVAL = timedelta(minutes=15)
+# A reading older than this many report intervals is not shown as current.
+STALE_INTERVALS = 3
+# Data refused this long (with tokens still issued) raises a repair issue.
+ACCESS_REFUSED_REPAIR_AFTER = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class SmartSenseData:
+    """One successful poll, keyed by SmartSense's stable ids."""
+
+    # The chosen locations' assets and points.
+    assets: dict[str, Asset]
+    points: dict[str, SensorPoint]
+    asset_of_point: dict[str, str]
+    # Each sensor point's report interval, as observed from its readings.
+    intervals: dict[str, timedelta]
+    # Every asset listed, whatever its location (the options flow offers them).
+    listed: list[Asset]
+    # Why the listing's paging contradicted itself; None for a complete one.
+    contradiction: str | None
+
+    def is_stale(self, point_id: str, now: datetime) -> bool:
+        """Whether a point's newest reading is too old to be shown as current."""
+        point = self.points.get(point_id)
+        if point is None or point.last_reading is None:
+            return False
+        interval = self.intervals.get(point_id, REPORT_INTERVAL)
+        return now - point.last_reading.timestamp > STALE_INTERVALS * interval
 
 
 def access_refused_issue_id(entry_id: str) -> str:
@@ -65,7 +87,7 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
             LOGGER,
             config_entry=entry,
             name=DOMAIN,
-            update_interval=UPDATE_INTERVAL,
+            update_interval=REPORT_INTERVAL,
         )
         self.client = client
         self.last_retry_after: float | None = None
@@ -85,7 +107,23 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
                 translation_domain=DOMAIN, translation_key="auth_failed"
             ) from err
         except SmartSenseRateLimitError as err:
-            raise self._rate_limited(err.retry_after) from err
+            # At setup the wait is SmartSense's Retry-After (2026.10 retries
+            # sooner; the client refuses those retries without a request), else
+            # Home Assistant's back-off; a running entry waits its interval.
+            self.last_retry_after = wait = err.retry_after
+            polled: SmartSenseData | None = self.data  # None until a success
+            if polled is not None:
+                wait = max(wait or 0.0, REPORT_INTERVAL.total_seconds())
+            if wait is None:
+                raise UpdateFailed(
+                    translation_domain=DOMAIN, translation_key="rate_limited_no_wait"
+                ) from err
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="rate_limited",
+                translation_placeholders={"seconds": str(round(wait))},
+                retry_after=wait,
+            ) from err
         except SmartSenseAccessRefusedError as err:
             # An outage, not refused credentials: polling goes on; a lasting
             # one is worth a repair issue.
@@ -123,7 +161,6 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         entry_id = self.config_entry.entry_id
         for issue_id in (access_refused_issue_id, answers_changed_issue_id):
             ir.async_delete_issue(self.hass, DOMAIN, issue_id(entry_id))
-        # The one place that leaves out the locations the user did not choose.
         return self._index(assets, contradiction)
 
     @property
@@ -131,34 +168,8 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         """Every location of the last listing, summed up when asked for."""
         return summarize(self.data.listed)
 
-    def _rate_limited(self, retry_after: float | None) -> UpdateFailed:
-        """The failure of a poll that SmartSense answered with 429.
-
-        At setup (before the first successful poll) the wait is SmartSense's
-        own Retry-After. Home Assistant 2026.11 retries the setup no sooner
-        than that (nor than its own back-off); 2026.10 ignores it and retries
-        on its back-off (5, 10, 20, 40 s ...), and the client refuses such a
-        retry without a request until the wait has passed. Without a
-        Retry-After, setup retries on Home Assistant's back-off. A running
-        entry polls again after the wait, never sooner than its interval.
-        """
-        self.last_retry_after = retry_after
-        wait = retry_after
-        polled: SmartSenseData | None = self.data  # None until the first success
-        if polled is not None:
-            wait = max(wait or 0.0, UPDATE_INTERVAL.total_seconds())
-        if wait is None:
-            return UpdateFailed(
-                translation_domain=DOMAIN, translation_key="rate_limited_no_wait"
-            )
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="rate_limited",
-            translation_placeholders={"seconds": str(round(wait))},
-            retry_after=wait,
-        )
-
     def _index(self, listed: list[Asset], contradiction: str | None) -> SmartSenseData:
+        # The one place that leaves out the locations the user did not choose.
         # Comprehensions and locals: at 10,000 sensor points these loops cost
         # milliseconds on every poll.
         assets = selected(listed, self.selection)
@@ -166,30 +177,24 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         asset_of_point = {
             point.id: asset.id for asset in assets for point in asset.sensor_points
         }
-        previous = self.data
         intervals: dict[str, timedelta] = {}
-        if previous is not None:
-            known, points_before = previous.intervals, previous.points
+        if (previous := self.data) is not None:
             for point_id, point in points.items():
-                interval = known.get(point_id)
-                before = points_before.get(point_id)
-                if (
-                    before is not None
-                    and (reading := point.last_reading) is not None
-                    and (earlier := before.last_reading) is not None
-                ):
-                    step = reading.timestamp - earlier.timestamp
+                interval = previous.intervals.get(point_id)
+                before = previous.points.get(point_id)
+                if before and before.last_reading and point.last_reading:
+                    step = point.last_reading.timestamp - before.last_reading.timestamp
                     # The smallest step seen is the report interval; a longer
                     # one only means readings were missed or polled slowly.
-                    if step > _NO_TIME and (interval is None or step < interval):
+                    if step > timedelta(0) and (interval is None or step < interval):
                         interval = step
                 if interval is not None:
                     intervals[point_id] = interval
         return SmartSenseData(
-            assets={asset.id: asset for asset in assets},
-            points=points,
-            asset_of_point=asset_of_point,
-            intervals=intervals,
-            listed=listed,
-            contradiction=contradiction,
+            {asset.id: asset for asset in assets},
+            points,
+            asset_of_point,
+            intervals,
+            listed,
+            contradiction,
         )

@@ -1,7 +1,8 @@
 """The entities of a sensor point: what each shows and how it reads its value.
 
-Both platforms take their descriptions from here, and so does the count of
-entities that start enabled, which Home Assistant limits per config entry.
+Both platforms and the backfill take their descriptions from here, and so does
+the count of entities that start enabled, which Home Assistant limits per
+config entry.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+import math
 
 from homeassistant.components.binary_sensor import BinarySensorEntityDescription
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
@@ -21,24 +23,74 @@ from homeassistant.components.sensor import (
 from homeassistant.const import (
     SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
     EntityCategory,
+    UnitOfPressure,
     UnitOfRatio,
+    UnitOfTemperature,
 )
 from homeassistant.helpers.entity import EntityDescription
 
-from .api import ReadingType, SensorPoint, Status
-from .kinds import measurement_kind
-from .plausibility import FINITE, PERCENT, Limits, reading_limits
+from .api import ReadingType, SensorPoint, Status, Unit
 
-# The key of a point's own reading (sensor or door), as in its unique id.
+# The key of a point's own reading (sensor or door), as in its unique id. Only
+# the reading goes unavailable when it is too old.
 READING = "value"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The closed range of finite values that may become a state."""
+
+    low: float = -math.inf
+    high: float = math.inf
+
+    def __contains__(self, value: float) -> bool:
+        """Whether ``value`` is finite and within the range."""
+        return math.isfinite(value) and self.low <= value <= self.high
+
+
+_TEMPERATURE = SensorDeviceClass.TEMPERATURE
+_CELSIUS, _FAHRENHEIT = UnitOfTemperature.CELSIUS, UnitOfTemperature.FAHRENHEIT
+_PERCENT = Limits(0.0, 100.0)
+# What Home Assistant makes of a reading type in a SmartSense unit: the device
+# class and unit with which it names the entity, converts units (°F/°C, Pa/psi)
+# and keeps comparable statistics, and the plausible values. A value outside
+# them (1e308 from a glitch, an error code such as -999) is no measurement: it
+# is shown as unknown. Any other kind of reading is a plain finite number.
+_KINDS: dict[str, dict[str, tuple[SensorDeviceClass, str, Limits]]] = {
+    # Air: colder than an ultra-low freezer (-86 °C), hotter than any room,
+    # fridge or warming cabinet.
+    ReadingType.TEMPERATURE: {
+        Unit.CELSIUS: (_TEMPERATURE, _CELSIUS, Limits(-100.0, 150.0)),
+        Unit.FAHRENHEIT: (_TEMPERATURE, _FAHRENHEIT, Limits(-148.0, 302.0)),
+    },
+    # Probes also sit in liquid nitrogen (-196 °C); nothing is below absolute zero.
+    ReadingType.PROBE_TEMPERATURE: {
+        Unit.CELSIUS: (_TEMPERATURE, _CELSIUS, Limits(-273.15, 150.0)),
+        Unit.FAHRENHEIT: (_TEMPERATURE, _FAHRENHEIT, Limits(-459.67, 302.0)),
+    },
+    ReadingType.HUMIDITY: {
+        Unit.PERCENT: (SensorDeviceClass.HUMIDITY, UnitOfRatio.PERCENTAGE, _PERCENT)
+    },
+    # Barometric (about 30 to 110 kPa), room differential (a few hundred Pa
+    # either way) and gas-line (up to several bar) pressures fit; no pressure
+    # reads below a full vacuum against the atmosphere (-101,325 Pa), and ten
+    # times the atmosphere is far beyond what these sensors see.
+    ReadingType.PRESSURE: {
+        Unit.PASCAL: (
+            SensorDeviceClass.PRESSURE,
+            UnitOfPressure.PA,
+            Limits(-101_325.0, 1_013_250.0),
+        )
+    },
+}
 
 
 @dataclass(frozen=True, kw_only=True)
 class SmartSenseEntityDescription(EntityDescription):
     """What every SmartSense entity description adds."""
 
-    # A reading older than the point's stale limit makes the entity unavailable.
-    hide_when_stale: bool = False
+    # The plausible values (of a binary sensor: of the reading it reads).
+    limits: Limits | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,18 +100,30 @@ class SmartSenseSensorEntityDescription(
     """How one sensor reads its value from a sensor point."""
 
     value_fn: Callable[[SensorPoint], float | datetime | None]
-    # The limits of a numeric value (see plausibility.py).
-    limits_fn: Callable[[SensorPoint], Limits] = lambda _point: FINITE
 
 
-def measurement_description(point: SensorPoint) -> SmartSenseSensorEntityDescription:
-    """The description of a numeric point's own reading."""
-    return _measurement_description(*measurement_kind(point))
+@dataclass(frozen=True, kw_only=True)
+class SmartSenseBinarySensorEntityDescription(
+    BinarySensorEntityDescription, SmartSenseEntityDescription
+):
+    """How one binary sensor reads its state from a sensor point."""
+
+    # Called with the point and whether its newest reading is stale.
+    is_on_fn: Callable[[SensorPoint, bool], bool | None]
+
+
+def reading_kind(
+    point: SensorPoint,
+) -> tuple[SensorDeviceClass | None, str | None, Limits]:
+    """The device class, Home Assistant unit and plausible values of a reading."""
+    unit = None if point.unit == Unit.NONE else point.unit
+    kinds = _KINDS.get(point.reading_type, {})
+    return kinds.get(point.unit or "", (None, unit, Limits()))
 
 
 @cache
-def _measurement_description(
-    device_class: SensorDeviceClass | None, native_unit: str | None
+def _reading_description(
+    device_class: SensorDeviceClass | None, native_unit: str | None, limits: Limits
 ) -> SmartSenseSensorEntityDescription:
     # One per kind of reading, shared by the points of that kind.
     return SmartSenseSensorEntityDescription(
@@ -70,8 +134,7 @@ def _measurement_description(
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
         value_fn=lambda point: point.last_reading.value if point.last_reading else None,
-        limits_fn=reading_limits,
-        hide_when_stale=True,
+        limits=limits,
     )
 
 
@@ -84,7 +147,7 @@ DIAGNOSTIC_SENSORS: tuple[SmartSenseSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda point: point.sensor.battery_percent if point.sensor else None,
-        limits_fn=lambda _point: PERCENT,
+        limits=_PERCENT,
     ),
     SmartSenseSensorEntityDescription(
         key="signal_strength",
@@ -95,6 +158,7 @@ DIAGNOSTIC_SENSORS: tuple[SmartSenseSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda point: point.sensor.signal_strength if point.sensor else None,
+        limits=Limits(),
     ),
     SmartSenseSensorEntityDescription(
         key="last_reading",
@@ -110,29 +174,11 @@ DIAGNOSTIC_SENSORS: tuple[SmartSenseSensorEntityDescription, ...] = (
 )
 
 
-@dataclass(frozen=True, kw_only=True)
-class SmartSenseBinarySensorEntityDescription(
-    BinarySensorEntityDescription, SmartSenseEntityDescription
-):
-    """How one binary sensor reads its state from a sensor point."""
-
-    # Called with the point and whether its newest reading is stale.
-    is_on_fn: Callable[[SensorPoint, bool], bool | None]
-    # For a state taken from the reading: the reading's limits.
-    limits_fn: Callable[[SensorPoint], Limits] | None = None
-
-
 def _alarm(point: SensorPoint, _stale: bool) -> bool | None:
     if point.status in (Status.NORMAL, Status.WARNING, Status.OFFLINE):
         return False
     # An unknown status is not guessed at: the state is unknown.
     return True if point.status == Status.ALARM else None
-
-
-def _connected(point: SensorPoint, stale: bool) -> bool:
-    return (
-        point.last_reading is not None and not stale and point.status != Status.OFFLINE
-    )
 
 
 DOOR = SmartSenseBinarySensorEntityDescription(
@@ -143,8 +189,7 @@ DOOR = SmartSenseBinarySensorEntityDescription(
     is_on_fn=lambda point, _stale: (
         point.last_reading.value >= 0.5 if point.last_reading else None
     ),
-    limits_fn=reading_limits,
-    hide_when_stale=True,
+    limits=Limits(0.0, 1.0),
 )
 
 POINT_BINARY_SENSORS: tuple[SmartSenseBinarySensorEntityDescription, ...] = (
@@ -159,27 +204,29 @@ POINT_BINARY_SENSORS: tuple[SmartSenseBinarySensorEntityDescription, ...] = (
         translation_key="connectivity",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
-        is_on_fn=_connected,
+        is_on_fn=lambda point, stale: (
+            point.last_reading is not None
+            and not stale
+            and point.status != Status.OFFLINE
+        ),
     ),
 )
 
 
 def sensor_descriptions(point: SensorPoint) -> list[SmartSenseSensorEntityDescription]:
     """The sensors of a point: its numeric reading (not a door's) and diagnostics."""
-    descriptions = list(DIAGNOSTIC_SENSORS)
-    if point.reading_type != ReadingType.DOOR_OPEN:
-        descriptions.insert(0, measurement_description(point))
-    return descriptions
+    if point.reading_type == ReadingType.DOOR_OPEN:
+        return list(DIAGNOSTIC_SENSORS)
+    return [_reading_description(*reading_kind(point)), *DIAGNOSTIC_SENSORS]
 
 
 def binary_sensor_descriptions(
     point: SensorPoint,
 ) -> list[SmartSenseBinarySensorEntityDescription]:
     """The binary sensors of a point: a door's state, its alarm and connectivity."""
-    descriptions = list(POINT_BINARY_SENSORS)
     if point.reading_type == ReadingType.DOOR_OPEN:
-        descriptions.insert(0, DOOR)
-    return descriptions
+        return [DOOR, *POINT_BINARY_SENSORS]
+    return list(POINT_BINARY_SENSORS)
 
 
 def enabled_by_default(points: Iterable[SensorPoint]) -> int:

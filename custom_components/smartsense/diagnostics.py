@@ -14,7 +14,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from homeassistant.util import dt as dt_util
 
-from .const import UPDATE_INTERVAL
+from .coordinator import REPORT_INTERVAL
 from .locations import as_stored, is_selected
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ async def async_get_config_entry_diagnostics(
             if coordinator.last_exception
             else None,
             "last_retry_after": coordinator.last_retry_after,
-            "update_interval_seconds": UPDATE_INTERVAL.total_seconds(),
+            "update_interval_seconds": REPORT_INTERVAL.total_seconds(),
         },
         # Location ids and asset counts only: names may say where a site is.
         "locations": {

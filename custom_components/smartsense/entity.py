@@ -3,54 +3,34 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .const import WEB_APP_URL
+from .const import LOGGER, WEB_APP_URL
 from .coordinator import SmartSenseCoordinator
-from .descriptions import READING, SmartSenseEntityDescription, enabled_by_default
-from .ids import device_identifier, unique_id
-from .plausibility import Limits, log_implausible
+from .descriptions import (
+    READING,
+    Limits,
+    SmartSenseEntityDescription,
+    enabled_by_default,
+)
+from .ids import device_identifier
 
 if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .api import Asset, SensorPoint
+    from .api import SensorPoint
 
-
-# At setup, entities are handed to Home Assistant in batches of this size, one
-# batch per turn of the event loop: Home Assistant registers a batch and writes
-# its states without yielding, and a large account has tens of thousands.
-ADD_BATCH = 100
-
-
-def readings_only(points: Collection[SensorPoint]) -> bool:
-    """Whether only readings start enabled, for an account too large for more.
-
-    Home Assistant enables at most MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
-    entities per config entry and drops the rest. On an account where every
-    point's entities would not fit, only the readings start enabled (up to that
-    many points); the user may enable others, within the limit.
-    """
-    return enabled_by_default(points) > MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
-
-
-def device_info(asset: Asset) -> DeviceInfo:
-    """The Home Assistant device of one SmartSense asset."""
-    return DeviceInfo(
-        identifiers={device_identifier(asset.id)},
-        name=asset.name,
-        manufacturer="SmartSense",
-        model=asset.asset_type,
-        suggested_area=asset.location.name if asset.location else None,
-        configuration_url=WEB_APP_URL,
-    )
+# At setup, entities are handed to Home Assistant in batches of this many
+# sensor points (about 100 entities), one batch per turn of the event loop:
+# Home Assistant registers a batch and writes its states without yielding, and
+# a large account has tens of thousands.
+ADD_BATCH = 20
 
 
 class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
@@ -70,8 +50,7 @@ class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
     ) -> None:
         """Bind the entity to a sensor point that the last poll listed.
 
-        With ``only_readings`` (see ``readings_only``) anything but the point's
-        reading starts disabled.
+        With ``only_readings`` anything but the point's reading starts disabled.
         """
         super().__init__(coordinator)
         self.entity_description = description
@@ -84,30 +63,38 @@ class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
         # the collector (docs/performance.md).
         self._asset = data.assets[data.asset_of_point[point_id]]
         self._attr_translation_placeholders = {"point": data.points[point_id].name}
-        self._attr_unique_id = unique_id(point_id, description.key)
+        self._attr_unique_id = f"{point_id}:{description.key}"
         if only_readings and description.key != READING:
             self._attr_entity_registry_enabled_default = False
 
     @property
     def device_info(self) -> DeviceInfo:
         """The device of the point's asset."""
-        return device_info(self._asset)
+        asset = self._asset
+        return DeviceInfo(
+            identifiers={device_identifier(asset.id)},
+            name=asset.name,
+            manufacturer="SmartSense",
+            model=asset.asset_type,
+            suggested_area=asset.location.name if asset.location else None,
+            configuration_url=WEB_APP_URL,
+        )
 
     def plausible(self, value: float, limits: Limits) -> float | None:
-        """The value if it is plausible, else None (shown as unknown).
-
-        The first implausible value of each entity is logged.
-        """
+        """The value if it is plausible, else None (unknown); logged the first time."""
         if value in limits:
             return value
         if not self._implausible_logged:
             self._implausible_logged = True
-            description = self.entity_description
-            log_implausible(
+            LOGGER.warning(
+                "SmartSense reported %s as the %s of sensor point %s, outside the"
+                " plausible %s to %s; it is shown as unknown (logged once per"
+                " sensor point)",
                 value,
-                description.translation_key or description.key,
+                self.entity_description.translation_key,
                 self.point_id,
-                limits,
+                limits.low,
+                limits.high,
             )
         return None
 
@@ -123,24 +110,20 @@ class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
 
     @property
     def available(self) -> bool:
-        """Whether the entity has a current value to show.
+        """Whether there is a value to show.
 
-        Unavailable while polls fail, while the point is not listed, or (for
-        the point's own reading) while its newest reading is too old.
+        Not while polls fail, while the point is unlisted, or (for the point's
+        own reading) while its newest reading is too old.
         """
         return (
             super().available
             and self.point is not None
-            and not (self.entity_description.hide_when_stale and self.stale)
+            and not (self.entity_description.key == READING and self.stale)
         )
 
 
 class PointEntities:
-    """One platform's entities of sensor points, added as points appear.
-
-    ``descriptions`` gives a point's descriptions, ``entity`` is the class that
-    shows one of them.
-    """
+    """One platform's entities of sensor points, added as points appear."""
 
     def __init__(
         self,
@@ -149,7 +132,7 @@ class PointEntities:
         descriptions: Callable[[SensorPoint], Sequence[SmartSenseEntityDescription]],
         entity: Callable[..., SmartSenseEntity],
     ) -> None:
-        """Bind the platform's adding of entities to the coordinator's polls."""
+        """Add an ``entity`` per description of each point (``descriptions``)."""
         self._coordinator = coordinator
         self._add = async_add_entities
         self._descriptions = descriptions
@@ -159,42 +142,29 @@ class PointEntities:
         # added anew if it returns.
         self.known: set[str] = set()
 
-    def _new_points(self) -> list[SensorPoint]:
+    async def async_add_new(self) -> None:
+        """Add the entities of the points not added yet, in batches."""
         points = self._coordinator.data.points
-        new = points.keys() - self.known
+        new = [point_id for point_id in points if point_id not in self.known]
         self.known.update(new)
-        return [points[point_id] for point_id in new]
-
-    def _create(
-        self, point: SensorPoint, only_readings: bool
-    ) -> list[SmartSenseEntity]:
-        return [
-            self._entity(
-                self._coordinator, point.id, description, only_readings=only_readings
-            )
-            for description in self._descriptions(point)
-        ]
-
-    @callback
-    def async_add_new(self) -> None:
-        """Add the entities of the points a poll lists for the first time."""
-        if points := self._new_points():
-            only = readings_only(self._coordinator.data.points.values())
-            self._add([new for point in points for new in self._create(point, only)])
-
-    async def async_add_listed(self) -> None:
-        """Add the entities of every listed point (at setup), in batches."""
-        only = readings_only(self._coordinator.data.points.values())
-        batch: list[SmartSenseEntity] = []
-        for point in self._new_points():
-            # A poll between the batches may have dropped a point not added yet.
-            if point.id not in self._coordinator.data.points:
-                self.known.discard(point.id)
-                continue
-            batch += self._create(point, only)
-            if len(batch) >= ADD_BATCH:
-                self._add(batch)
-                batch = []
+        # Home Assistant enables at most MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
+        # entities per config entry and drops the rest: on an account where
+        # every point's entities would not fit, only the readings start enabled.
+        only = (
+            enabled_by_default(points.values()) > MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
+        )
+        for start in range(0, len(new), ADD_BATCH):
+            if start:
                 await asyncio.sleep(0)
-        if batch:
-            self._add(batch)
+            # A poll between the batches may have dropped a point not added yet.
+            points = self._coordinator.data.points
+            batch = new[start : start + ADD_BATCH]
+            self.known.difference_update(p for p in batch if p not in points)
+            self._add(
+                [
+                    self._entity(self._coordinator, p, description, only_readings=only)
+                    for p in batch
+                    if p in points
+                    for description in self._descriptions(points[p])
+                ]
+            )

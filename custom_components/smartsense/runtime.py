@@ -1,7 +1,4 @@
-"""What a loaded entry runs: the coordinator and what reacts to its polls.
-
-``__init__.py`` wires them: each subscribes to the coordinator.
-"""
+"""What a loaded entry runs: the coordinator and what reacts to its polls."""
 
 from __future__ import annotations
 
@@ -20,7 +17,7 @@ type SmartSenseConfigEntry = ConfigEntry[SmartSenseRuntimeData]
 
 @dataclass(slots=True)
 class SmartSenseRuntimeData:
-    """What a loaded entry holds: the poller and the subscribers to its polls."""
+    """The poller and the subscribers to its polls (``__init__.py`` wires them)."""
 
     coordinator: SmartSenseCoordinator
     backfill: Backfill
@@ -30,14 +27,16 @@ class SmartSenseRuntimeData:
 
     def __post_init__(self) -> None:
         """The removal tells this runtime which sensor points it removed."""
-        coordinator = self.coordinator
-        self.removal = Removal(coordinator, coordinator.config_entry, self.forget)
+        self.removal = Removal(self.coordinator, self.forget)
 
     @callback
     def async_add_new_points(self) -> None:
         """Have each platform add the entities of points new to it."""
+        coordinator = self.coordinator
         for platform in self.platforms:
-            platform.async_add_new()
+            coordinator.config_entry.async_create_background_task(
+                coordinator.hass, platform.async_add_new(), "smartsense new points"
+            )
 
     @callback
     def forget(self, point_ids: set[str]) -> None:

@@ -12,7 +12,7 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from .const import WEB_APP_URL
 from .descriptions import SmartSenseSensorEntityDescription, sensor_descriptions
 from .entity import PointEntities, SmartSenseEntity
-from .ids import BACKFILL_PENDING, device_identifier, unique_id
+from .ids import BACKFILL_PENDING, device_identifier
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -36,7 +36,7 @@ async def async_setup_entry(
         runtime.coordinator, async_add_entities, sensor_descriptions, SmartSenseSensor
     )
     runtime.platforms.append(platform)
-    await platform.async_add_listed()
+    await platform.async_add_new()
 
 
 class SmartSenseSensor(SmartSenseEntity, SensorEntity):
@@ -47,13 +47,11 @@ class SmartSenseSensor(SmartSenseEntity, SensorEntity):
     @property
     def native_value(self) -> float | datetime | None:
         """The value from the last successful poll; unknown if implausible."""
-        point = self.point
-        if point is None:
-            return None
-        value = self.entity_description.value_fn(point)
-        if value is None or isinstance(value, datetime):
+        point, limits = self.point, self.entity_description.limits
+        value = self.entity_description.value_fn(point) if point else None
+        if value is None or isinstance(value, datetime) or limits is None:
             return value
-        return self.plausible(value, self.entity_description.limits_fn(point))
+        return self.plausible(value, limits)
 
 
 class SmartSenseBackfillSensor(SensorEntity):
@@ -70,7 +68,7 @@ class SmartSenseBackfillSensor(SensorEntity):
     def __init__(self, entry_id: str, backfill: Backfill) -> None:
         """Attach the sensor to the account's own (service) device."""
         self._backfill = backfill
-        self._attr_unique_id = unique_id(entry_id, BACKFILL_PENDING)
+        self._attr_unique_id = f"{entry_id}:{BACKFILL_PENDING}"
         self._attr_device_info = DeviceInfo(
             identifiers={device_identifier(entry_id)},
             name="SmartSense",
