@@ -29,7 +29,7 @@ from custom_components.smartsense.ids import BACKFILL_PENDING
 from custom_components.smartsense.locations import CONF_LOCATIONS
 from simulator import DELETE, Account, SimConfig, Simulator
 
-from .conftest import Integration
+from .conftest import Integration, integration_warnings
 
 HOUR = timedelta(hours=1)
 READINGS = "/sensorpoints/{id}/readings"
@@ -310,6 +310,28 @@ async def test_outage_during_backfill_keeps_the_gaps(
     assert not backfill.gaps.keys() & gaps.keys() or all(
         backfill.gaps[p].start > gaps[p].start for p in backfill.gaps.keys() & gaps
     )
+
+
+async def test_readings_in_another_shape_pause_the_backfill_and_say_so(
+    unstarted: Integration, simulator: Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A moved readings endpoint keeps the gaps and logs its shape report once."""
+    await _downtime(unstarted, hours=3)
+    backfill = unstarted.entry.runtime_data.backfill
+    gaps = dict(backfill.gaps)
+    simulator.answer_as("readings_moved")
+    unstarted.freezer.tick(timedelta(minutes=70))
+    for _ in range(3):
+        await unstarted.advance()
+    assert backfill.gaps.keys() == gaps.keys()
+    assert backfill.last_error is not None
+    shape_warnings = [
+        line
+        for line in integration_warnings(caplog)
+        if "GET /sensorpoints/{id}/readings with status 404" in line
+    ]
+    assert len(shape_warnings) == 1
+    assert "expected JSON with status 200; got status 404" in shape_warnings[0]
 
 
 async def test_state_survives_a_restart(unstarted: Integration) -> None:

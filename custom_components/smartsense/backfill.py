@@ -21,11 +21,12 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .api import ReadingType, SmartSenseError
+from .api import ReadingType, SmartSenseError, SmartSenseUnexpectedAnswerError
 from .const import DOMAIN, LOGGER
 from .coordinator import REPORT_INTERVAL
 from .ids import owner_of
 from .statistics import hour_of, import_readings
+from .unexpected import report
 
 if TYPE_CHECKING:
     from homeassistant.core import CALLBACK_TYPE, HomeAssistant
@@ -213,6 +214,8 @@ class Backfill:
             except SmartSenseError as err:
                 # Paused until the next poll (the client waits out a Retry-After).
                 self.last_error = str(err)
+                if isinstance(err, SmartSenseUnexpectedAnswerError):
+                    report(self._hass, err)  # the shape report, logged once
                 return
             self.last_error = None
             if not import_readings(self._hass, data.points[point_id], readings):
