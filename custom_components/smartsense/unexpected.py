@@ -18,7 +18,7 @@ from .const import DOMAIN, LOGGER
 
 ISSUES_URL = "https://github.com/smartsense-ha/smartsense-homeassistant/issues"
 # The shape reports logged while Home Assistant runs: each is logged once.
-_LOGGED: HassKey[set[str]] = HassKey(f"{DOMAIN}_unexpected_answers")
+LOGGED_REPORTS: HassKey[set[str]] = HassKey(f"{DOMAIN}_unexpected_answers")
 
 
 @callback
@@ -30,7 +30,7 @@ def report(hass: HomeAssistant, err: SmartSenseUnexpectedAnswerError) -> dict[st
         "report": err.report,
         "issue_url": ISSUES_URL,
     }
-    logged = hass.data.setdefault(_LOGGED, set())
+    logged = hass.data.setdefault(LOGGED_REPORTS, set())
     if str(err) not in logged:
         logged.add(str(err))
         LOGGER.warning(
