@@ -1,9 +1,4 @@
-"""Diagnostics: the entry, the coordinator's health, and unexpected answers.
-
-The shape reports of answers this version does not know (field names and JSON
-types, never values; see api.shapes) show how SmartSense's real answers differ
-from the modelled contract.
-"""
+"""Diagnostics: an entry's health, counts and unexpected answers, nothing secret."""
 
 from __future__ import annotations
 

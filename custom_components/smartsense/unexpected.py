@@ -1,7 +1,6 @@
 """SmartSense answers in a shape this version does not know: log, form, repair.
 
-The report names fields, JSON types and list lengths only (see api.shapes), so
-it may be logged and shown; users paste it into an issue to fix the contract.
+A shape report names fields, JSON types and list lengths only (see api.shapes).
 """
 
 from __future__ import annotations
