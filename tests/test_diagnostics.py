@@ -29,7 +29,7 @@ async def test_diagnostics(
     simulator: Simulator,
     snapshot: SnapshotAssertion,
 ) -> None:
-    """Health, counts and answer shapes; credentials and tokens redacted."""
+    """Health and counts; credentials and tokens redacted."""
     simulator.add_fault("/assets", status=429, retry_after="1200")
     await advance(hass, freezer)
     diagnostics = await get_diagnostics_for_config_entry(
@@ -42,8 +42,7 @@ async def test_diagnostics(
     assert diagnostics["coordinator"]["last_update_success"] is False
     assert diagnostics["coordinator"]["last_retry_after"] == 1200
     assert diagnostics["counts"]["sensor_points"] == len(simulator.sensor_point_ids())
-    point_shape = diagnostics["answer_shapes"]["assets"]["data"][0]["sensorPoints"][0]
-    assert point_shape["lastReading"] == {"timestamp": "str", "value": "float | int"}
+    assert diagnostics["unexpected_answers"] == []
 
     text = json.dumps(diagnostics)
     assert "demo-secret" not in text
@@ -53,18 +52,24 @@ async def test_diagnostics(
     assert token not in text
 
 
-async def test_shape_of_an_answer_that_is_not_json(
+async def test_answers_in_another_shape(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     loaded_entry: MockConfigEntry,
     simulator: Simulator,
 ) -> None:
-    """The last body is kept even when it cannot be decoded, and says so."""
-    simulator.add_fault("/assets", kind="malformed_json")
+    """How SmartSense's answers differed: field names and JSON types, no value."""
+    simulator.answer_as("epoch_ms")
     await advance(hass, freezer)
     diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, loaded_entry
     )
-    assert diagnostics["coordinator"]["last_update_success"] is False
-    assert diagnostics["answer_shapes"]["assets"] == "not JSON"
+    assert diagnostics["unexpected_answers"] == [
+        "GET /assets answered 200: in `data[].sensorPoints[].lastReading`, "
+        "expected `timestamp` (string); got `timestamp` (number)"
+    ]
+    text = json.dumps(diagnostics)
+    for asset in loaded_entry.runtime_data.coordinator.data.assets.values():
+        assert asset.id not in text
+        assert asset.name not in text

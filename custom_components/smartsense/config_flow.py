@@ -76,7 +76,6 @@ _USER_SCHEMA = _CREDENTIALS.extend(
 _REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_CLIENT_SECRET): _SECRET})
 _RECONFIGURE_SCHEMA = _CREDENTIALS.extend(_URL.schema)
 
-# The form's error for a client error; any other is cannot_connect.
 _FORM_ERRORS: dict[type[SmartSenseError], str] = {
     SmartSenseAuthError: "invalid_auth",
     SmartSenseAccessRefusedError: "access_refused",
@@ -129,11 +128,9 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a SmartSense account from its API client credentials."""
 
     VERSION = 1
-
-    def __init__(self) -> None:
-        """Start with nothing read yet."""
-        self._data: dict[str, Any] = {}
-        self._locations: dict[str, LocationSummary] = {}
+    # Set by the user step, before the locations step.
+    _data: dict[str, Any]
+    _locations: dict[str, LocationSummary]
 
     @staticmethod
     @callback

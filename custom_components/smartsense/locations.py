@@ -83,8 +83,7 @@ def name_of(location: str, locations: Mapping[str, LocationSummary]) -> str:
     """A location's name as SmartSense gives it (else its id, or "No location")."""
     if location == NO_LOCATION:
         return "No location"
-    summary = locations.get(location)
-    return summary.name if summary is not None and summary.name else location
+    return locations[location].name or location
 
 
 def title(selection: Selection, locations: Mapping[str, LocationSummary]) -> str:

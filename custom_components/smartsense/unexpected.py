@@ -1,7 +1,6 @@
 """SmartSense answers in a shape this version does not know: log, form, repair.
 
-The report names fields, JSON types and list lengths only (see api.shapes), so
-it may be logged and shown; users paste it into an issue to fix the contract.
+A shape report names fields, JSON types and list lengths only (see api.shapes).
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from .const import DOMAIN, LOGGER
 
 ISSUES_URL = "https://github.com/smartsense-ha/smartsense-homeassistant/issues"
 # The shape reports logged while Home Assistant runs: each is logged once.
-_LOGGED: HassKey[set[str]] = HassKey(f"{DOMAIN}_unexpected_answers")
+LOGGED_REPORTS: HassKey[set[str]] = HassKey(f"{DOMAIN}_unexpected_answers")
 
 
 @callback
@@ -30,7 +29,7 @@ def report(hass: HomeAssistant, err: SmartSenseUnexpectedAnswerError) -> dict[st
         "report": err.report,
         "issue_url": ISSUES_URL,
     }
-    logged = hass.data.setdefault(_LOGGED, set())
+    logged = hass.data.setdefault(LOGGED_REPORTS, set())
     if str(err) not in logged:
         logged.add(str(err))
         LOGGER.warning(

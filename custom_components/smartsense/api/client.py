@@ -70,10 +70,6 @@ class SmartSenseClient:
         # Monotonic time of the first refused data request since the last
         # successful one, or None.
         self._refused_since: float | None = None
-        # The body of the last data answer per kind, decoded or not: diagnostics
-        # show its shape, the one way to compare SmartSense's real answers with
-        # the modelled contract. A reference to bytes already read costs nothing.
-        self.last_answers: dict[str, bytes] = {}
 
     async def async_get_asset_page(
         self, page: int = 1, page_size: int = contract.MAX_PAGE_SIZE
@@ -167,7 +163,6 @@ class SmartSenseClient:
                 f"SmartSense refused access to {path}", now - self._refused_since
             )
         self._refused_since = None
-        self.last_answers[kind] = body
         return body
 
     async def _call(
