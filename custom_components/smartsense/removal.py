@@ -25,7 +25,7 @@ from homeassistant.helpers import (
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
-from .ids import device_identifier, owner_of
+from .entity import owner_of
 
 if TYPE_CHECKING:
     from .coordinator import SmartSenseCoordinator, SmartSenseData
@@ -106,7 +106,7 @@ class Removal:
         entry_id = self._entry.entry_id
         for asset_id in expired:
             if device := devices.async_get_device_by_identifier(
-                device_identifier(asset_id), entry_id
+                (DOMAIN, asset_id), entry_id
             ):
                 LOGGER.info("Removing %s: unlisted for %s", device.name, GRACE)
                 devices.async_remove_device(device.id)  # its entities go with it
@@ -117,7 +117,7 @@ class Removal:
 
     def _name(self, asset_id: str) -> str:
         device = dr.async_get(self._hass).async_get_device_by_identifier(
-            device_identifier(asset_id), self._entry.entry_id
+            (DOMAIN, asset_id), self._entry.entry_id
         )
         return (device and (device.name_by_user or device.name)) or asset_id
 
