@@ -1,9 +1,4 @@
-"""The entities of a sensor point: what each shows and how it reads its value.
-
-Both platforms and the backfill take their descriptions from here, and so does
-the count of entities that start enabled, which Home Assistant limits per
-config entry.
-"""
+"""The entities of a sensor point: what each shows and how it reads its value."""
 
 from __future__ import annotations
 
