@@ -25,8 +25,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 
 from custom_components.smartsense.backfill import Gap
 from custom_components.smartsense.const import DOMAIN
-from custom_components.smartsense.ids import BACKFILL_PENDING
 from custom_components.smartsense.locations import CONF_LOCATIONS
+from custom_components.smartsense.sensor import BACKFILL_PENDING
 from simulator import DELETE, Account, SimConfig, Simulator
 
 from .conftest import Integration, integration_warnings

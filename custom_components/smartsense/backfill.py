@@ -24,7 +24,7 @@ from homeassistant.util import dt as dt_util
 from .api import ReadingType, SmartSenseError, SmartSenseUnexpectedAnswerError
 from .const import DOMAIN, LOGGER
 from .coordinator import REPORT_INTERVAL
-from .ids import owner_of
+from .entity import owner_of
 from .statistics import hour_of, import_readings
 from .unexpected import report
 

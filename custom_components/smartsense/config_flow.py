@@ -36,7 +36,6 @@ from .api import (
     SmartSenseUnexpectedAnswerError,
 )
 from .const import DOMAIN, LOGGER, WEB_APP_URL
-from .ids import device_identifier
 from .locations import (
     ALL_LOCATIONS,
     CONF_LOCATIONS,
@@ -276,7 +275,7 @@ class SmartSenseOptionsFlow(OptionsFlowWithReload):
             registry = dr.async_get(self.hass)
             for asset in entry.runtime_data.coordinator.data.assets.values():
                 device = registry.async_get_device_by_identifier(
-                    device_identifier(asset.id), entry.entry_id
+                    (DOMAIN, asset.id), entry.entry_id
                 )
                 if device and not is_selected(location_id(asset), choice):
                     registry.async_remove_device(device.id)

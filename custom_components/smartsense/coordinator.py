@@ -68,11 +68,6 @@ class SmartSenseData:
         return now - point.last_reading.timestamp > STALE_INTERVALS * interval
 
 
-def access_refused_issue_id(entry_id: str) -> str:
-    """The repair issue saying SmartSense has long refused the entry its data."""
-    return f"access_refused_{entry_id}"
-
-
 class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
     """Lists every asset, with each point's newest reading, once per interval."""
 
@@ -111,8 +106,7 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
             # sooner; the client refuses those retries without a request), else
             # Home Assistant's back-off; a running entry waits its interval.
             self.last_retry_after = wait = err.retry_after
-            polled: SmartSenseData | None = self.data  # None until a success
-            if polled is not None:
+            if self.last_update_success_time is not None:
                 wait = max(wait or 0.0, REPORT_INTERVAL.total_seconds())
             if wait is None:
                 raise UpdateFailed(
@@ -131,7 +125,7 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
                 ir.async_create_issue(
                     self.hass,
                     DOMAIN,
-                    access_refused_issue_id(self.config_entry.entry_id),
+                    f"access_refused_{self.config_entry.entry_id}",
                     is_fixable=False,
                     severity=ir.IssueSeverity.ERROR,
                     translation_key="access_refused",
@@ -159,8 +153,11 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         await asyncio.sleep(0)
         self.last_retry_after = None
         entry_id = self.config_entry.entry_id
-        for issue_id in (access_refused_issue_id, answers_changed_issue_id):
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id(entry_id))
+        for issue_id in (
+            f"access_refused_{entry_id}",
+            answers_changed_issue_id(entry_id),
+        ):
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
         return self._index(assets, contradiction)
 
     @property

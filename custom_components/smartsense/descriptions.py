@@ -1,9 +1,4 @@
-"""The entities of a sensor point: what each shows and how it reads its value.
-
-Both platforms and the backfill take their descriptions from here, and so does
-the count of entities that start enabled, which Home Assistant limits per
-config entry.
-"""
+"""The entities of a sensor point: what each shows and how it reads its value."""
 
 from __future__ import annotations
 
@@ -174,13 +169,6 @@ DIAGNOSTIC_SENSORS: tuple[SmartSenseSensorEntityDescription, ...] = (
 )
 
 
-def _alarm(point: SensorPoint, _stale: bool) -> bool | None:
-    if point.status in (Status.NORMAL, Status.WARNING, Status.OFFLINE):
-        return False
-    # An unknown status is not guessed at: the state is unknown.
-    return True if point.status == Status.ALARM else None
-
-
 DOOR = SmartSenseBinarySensorEntityDescription(
     key=READING,
     translation_key="door",
@@ -197,7 +185,10 @@ POINT_BINARY_SENSORS: tuple[SmartSenseBinarySensorEntityDescription, ...] = (
         key="alarm",
         translation_key="alarm",
         device_class=BinarySensorDeviceClass.PROBLEM,
-        is_on_fn=_alarm,
+        # An unknown status is not guessed at: the state is unknown.
+        is_on_fn=lambda point, _stale: (
+            point.status == Status.ALARM if point.status in Status else None
+        ),
     ),
     SmartSenseBinarySensorEntityDescription(
         key="connectivity",

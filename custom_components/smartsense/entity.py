@@ -1,9 +1,16 @@
-"""The base of every SmartSense entity: one sensor point on one asset."""
+"""The base of every SmartSense entity: one sensor point on one asset.
+
+Unique ids and device identifiers come from SmartSense's stable ids, never
+names: an entity of a sensor point is ``"{point id}:{key}"``; the account's own
+entities and (service) device use the config entry id in place of a point id.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from itertools import batched
 from typing import TYPE_CHECKING
 
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -11,7 +18,7 @@ from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFI
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .const import LOGGER, WEB_APP_URL
+from .const import DOMAIN, LOGGER, WEB_APP_URL
 from .coordinator import SmartSenseCoordinator
 from .descriptions import (
     READING,
@@ -19,7 +26,6 @@ from .descriptions import (
     SmartSenseEntityDescription,
     enabled_by_default,
 )
-from .ids import device_identifier
 
 if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -31,6 +37,11 @@ if TYPE_CHECKING:
 # Home Assistant registers a batch and writes its states without yielding, and
 # a large account has tens of thousands.
 ADD_BATCH = 20
+
+
+def owner_of(unique_id: str) -> str:
+    """The sensor point of an entity's unique id (the entry id for the account's)."""
+    return unique_id.rpartition(":")[0]
 
 
 class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
@@ -72,7 +83,7 @@ class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
         """The device of the point's asset."""
         asset = self._asset
         return DeviceInfo(
-            identifiers={device_identifier(asset.id)},
+            identifiers={(DOMAIN, asset.id)},
             name=asset.name,
             manufacturer="SmartSense",
             model=asset.asset_type,
@@ -122,29 +133,25 @@ class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
         )
 
 
+@dataclass(slots=True)
 class PointEntities:
-    """One platform's entities of sensor points, added as points appear."""
+    """One platform's entities of sensor points, added as points appear.
 
-    def __init__(
-        self,
-        coordinator: SmartSenseCoordinator,
-        async_add_entities: AddConfigEntryEntitiesCallback,
-        descriptions: Callable[[SensorPoint], Sequence[SmartSenseEntityDescription]],
-        entity: Callable[..., SmartSenseEntity],
-    ) -> None:
-        """Add an ``entity`` per description of each point (``descriptions``)."""
-        self._coordinator = coordinator
-        self._add = async_add_entities
-        self._descriptions = descriptions
-        self._entity = entity
-        # Points whose entities exist: an unlisted point keeps them
-        # (unavailable) until its removal, which forgets it here, so that it is
-        # added anew if it returns.
-        self.known: set[str] = set()
+    An ``entity`` per description (``descriptions``) of each point.
+    """
+
+    coordinator: SmartSenseCoordinator
+    add: AddConfigEntryEntitiesCallback
+    descriptions: Callable[[SensorPoint], Sequence[SmartSenseEntityDescription]]
+    entity: Callable[..., SmartSenseEntity]
+    # Points whose entities exist: an unlisted point keeps them (unavailable)
+    # until its removal, which forgets it here, so that it is added anew if it
+    # returns.
+    known: set[str] = field(default_factory=set)
 
     async def async_add_new(self) -> None:
         """Add the entities of the points not added yet, in batches."""
-        points = self._coordinator.data.points
+        points = self.coordinator.data.points
         new = [point_id for point_id in points if point_id not in self.known]
         self.known.update(new)
         # Home Assistant enables at most MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
@@ -153,18 +160,16 @@ class PointEntities:
         only = (
             enabled_by_default(points.values()) > MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
         )
-        for start in range(0, len(new), ADD_BATCH):
-            if start:
-                await asyncio.sleep(0)
+        for batch in batched(new, ADD_BATCH, strict=False):
             # A poll between the batches may have dropped a point not added yet.
-            points = self._coordinator.data.points
-            batch = new[start : start + ADD_BATCH]
+            points = self.coordinator.data.points
             self.known.difference_update(p for p in batch if p not in points)
-            self._add(
+            self.add(
                 [
-                    self._entity(self._coordinator, p, description, only_readings=only)
+                    self.entity(self.coordinator, p, description, only_readings=only)
                     for p in batch
                     if p in points
-                    for description in self._descriptions(points[p])
+                    for description in self.descriptions(points[p])
                 ]
             )
+            await asyncio.sleep(0)

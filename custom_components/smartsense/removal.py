@@ -2,16 +2,17 @@
 
 An asset (its device) or a sensor point (its entities) goes once trusted
 listings have left it out for ``GRACE``; until then its entities stay,
-unavailable. The clocks run in memory: a restart may delay a removal, never
-hasten it. A suspect listing (paging that contradicted itself, or one that
-drops more than half of the previous listing's assets; after a restart,
-"previous" is what the registries hold) starts no clock: it is logged once,
-and a repair issue names the assets it left out until they return or go.
+unavailable. What is missing is what the registries hold and the listing
+lacks; the clocks run in memory: a restart may delay a removal, never hasten
+it. A suspect listing (paging that contradicted itself, or one that drops more
+than half of the previous listing's assets; after a restart, "previous" is
+what the registries hold) starts no clock: it is logged once, and a repair
+issue names the assets it left out until they return or go.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Set
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ from homeassistant.helpers import (
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
-from .ids import device_identifier, owner_of
+from .entity import owner_of
 
 if TYPE_CHECKING:
     from .coordinator import SmartSenseCoordinator, SmartSenseData
@@ -32,24 +33,6 @@ if TYPE_CHECKING:
 GRACE = timedelta(hours=24)
 ISSUE = "unlisted_assets"
 ISSUE_NAMES = 10  # assets named in the repair issue; the rest are counted
-
-
-def _track(
-    missing: dict[str, datetime | None], before: Set[str], now: Set[str]
-) -> None:
-    """Stop the clocks of what is listed again; note what went unlisted."""
-    for item_id in missing.keys() & now:
-        del missing[item_id]
-    missing.update(dict.fromkeys(before - now - missing.keys()))
-
-
-def _expired(missing: dict[str, datetime | None], now: datetime) -> set[str]:
-    """Start the clocks not running yet; take out what was missing for GRACE."""
-    missing.update({item_id: since or now for item_id, since in missing.items()})
-    expired = {i for i, since in missing.items() if since and now - since >= GRACE}
-    for item_id in expired:
-        del missing[item_id]
-    return expired
 
 
 class Removal:
@@ -61,10 +44,8 @@ class Removal:
         """Follow one entry's polls; ``forget`` is told of removed sensor points."""
         self._coordinator, self._forget = coordinator, forget
         self._hass, self._entry = coordinator.hass, coordinator.config_entry
-        # Unlisted assets and points: when their clock started (None while
-        # only suspect listings left them out).
-        self._assets: dict[str, datetime | None] = {}
-        self._points: dict[str, datetime | None] = {}
+        # Since when trusted listings leave out an asset or a sensor point.
+        self._missing: dict[str, datetime] = {}
         self._seen: SmartSenseData | None = None  # the previous listing
         self._dropped: set[str] = set()  # assets suspect listings left out
         self._warned = False
@@ -76,79 +57,73 @@ class Removal:
         if data is seen:
             return  # a failed poll keeps the last snapshot
         self._seen = data
-        assets, points = (
-            self._registered()
-            if seen is None
-            else (seen.assets.keys(), seen.points.keys())
-        )
-        _track(self._assets, assets, data.assets.keys())
-        _track(self._points, points, data.points.keys())
-        gone = len(assets - data.assets.keys())
-        if data.contradiction is None and gone * 2 <= len(assets):
-            self._warned = bool(self._dropped & self._assets.keys())
-            self._remove_expired(dt_util.utcnow())
+        hass, entry_id = self._hass, self._entry.entry_id
+        devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry_id)
+        entities = er.async_entries_for_config_entry(er.async_get(hass), entry_id)
+        # What the registries hold: assets with a device, points with entities.
+        assets = {a for device in devices for _, a in device.identifiers} - {entry_id}
+        points = {owner_of(entity.unique_id) for entity in entities} - {entry_id}
+        before = assets if seen is None else seen.assets.keys()
+        gone = len(before - data.assets.keys())
+        unlisted = (assets - data.assets.keys()) | (points - data.points.keys())
+        running = {i: t for i, t in self._missing.items() if i in unlisted}
+        if data.contradiction is None and gone * 2 <= len(before):
+            now = dt_util.utcnow()
+            self._missing = {i: running.get(i, now) for i in unlisted}
+            self._warned = bool(self._dropped & unlisted)
+            expired = {i for i, since in self._missing.items() if now - since >= GRACE}
+            if expired:
+                self._remove(expired)
+                unlisted -= expired
         else:
-            self._dropped.update(a for a, since in self._assets.items() if not since)
+            self._missing = running
+            self._dropped |= unlisted & assets - running.keys()
             if not self._warned:
                 self._warned = True
                 LOGGER.warning(
                     "%s; nothing is removed unless later listings confirm it",
                     f"SmartSense's asset listing contradicts itself ({contradiction})"
                     if (contradiction := data.contradiction)
-                    else f"SmartSense stopped listing {gone} of {len(assets)}"
+                    else f"SmartSense stopped listing {gone} of {len(before)}"
                     " assets at once",
                 )
+        self._dropped &= unlisted
         self._update_issue()
 
     @callback
     def async_forget_device(self, asset_id: str, device: dr.DeviceEntry) -> None:
-        """Forget an asset whose device the user removes, and its points."""
-        self._assets.pop(asset_id, None)
+        """Forget the points of an asset whose device the user removes."""
         entities = er.async_entries_for_device(
             er.async_get(self._hass), device.id, include_disabled_entities=True
         )
-        points = {owner_of(entity.unique_id) for entity in entities}
-        for point_id in points:
-            self._points.pop(point_id, None)
-        self._forget(points)
+        self._forget({owner_of(entity.unique_id) for entity in entities})
+        self._dropped.discard(asset_id)
         self._update_issue()
 
-    def _registered(self) -> tuple[Set[str], Set[str]]:
-        """The assets with a device and the points with entities (after a restart)."""
-        hass, entry_id = self._hass, self._entry.entry_id
-        devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry_id)
-        entities = er.async_entries_for_config_entry(er.async_get(hass), entry_id)
-        assets = {asset_id for device in devices for _, asset_id in device.identifiers}
-        points = {owner_of(entity.unique_id) for entity in entities}
-        return assets - {entry_id}, points - {entry_id}
-
-    def _remove_expired(self, now: datetime) -> None:
-        """A trusted listing: start clocks, remove what was missing for GRACE."""
-        devices = dr.async_get(self._hass)
-        for asset_id in _expired(self._assets, now):
+    def _remove(self, expired: set[str]) -> None:
+        """Remove the devices and entities of what was missing for GRACE."""
+        devices, entities = dr.async_get(self._hass), er.async_get(self._hass)
+        entry_id = self._entry.entry_id
+        for asset_id in expired:
             if device := devices.async_get_device_by_identifier(
-                device_identifier(asset_id), self._entry.entry_id
+                (DOMAIN, asset_id), entry_id
             ):
                 LOGGER.info("Removing %s: unlisted for %s", device.name, GRACE)
                 devices.async_remove_device(device.id)  # its entities go with it
-        points = _expired(self._points, now)
-        entities = er.async_get(self._hass)
-        for entity in er.async_entries_for_config_entry(entities, self._entry.entry_id):
-            if owner_of(entity.unique_id) in points:
+        for entity in er.async_entries_for_config_entry(entities, entry_id):
+            if owner_of(entity.unique_id) in expired:
                 entities.async_remove(entity.entity_id)
-        if points:
-            self._forget(points)
+        self._forget(expired)
 
     def _name(self, asset_id: str) -> str:
         device = dr.async_get(self._hass).async_get_device_by_identifier(
-            device_identifier(asset_id), self._entry.entry_id
+            (DOMAIN, asset_id), self._entry.entry_id
         )
         return (device and (device.name_by_user or device.name)) or asset_id
 
     def _update_issue(self) -> None:
         """Name what suspect listings left out and is still missing, if anything."""
         issue_id = f"{ISSUE}_{self._entry.entry_id}"
-        self._dropped &= self._assets.keys()
         if not self._dropped:
             ir.async_delete_issue(self._hass, DOMAIN, issue_id)
             return

@@ -9,10 +9,9 @@ from homeassistant.components.sensor import SensorEntity, SensorStateClass
 from homeassistant.const import EntityCategory
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 
-from .const import WEB_APP_URL
+from .const import DOMAIN, WEB_APP_URL
 from .descriptions import SmartSenseSensorEntityDescription, sensor_descriptions
 from .entity import PointEntities, SmartSenseEntity
-from .ids import BACKFILL_PENDING, device_identifier
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -22,6 +21,8 @@ if TYPE_CHECKING:
     from .runtime import SmartSenseConfigEntry
 
 PARALLEL_UPDATES = 0
+# The key of the account's count of sensor points awaiting backfill.
+BACKFILL_PENDING = "backfill_pending"
 
 
 async def async_setup_entry(
@@ -70,7 +71,7 @@ class SmartSenseBackfillSensor(SensorEntity):
         self._backfill = backfill
         self._attr_unique_id = f"{entry_id}:{BACKFILL_PENDING}"
         self._attr_device_info = DeviceInfo(
-            identifiers={device_identifier(entry_id)},
+            identifiers={(DOMAIN, entry_id)},
             name="SmartSense",
             manufacturer="SmartSense",
             entry_type=DeviceEntryType.SERVICE,
