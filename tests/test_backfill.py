@@ -12,7 +12,7 @@ from homeassistant.components.recorder.statistics import statistics_during_perio
 from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import PressureConverter, TemperatureConverter
@@ -315,7 +315,11 @@ async def test_outage_during_backfill_keeps_the_gaps(
 async def test_readings_in_another_shape_pause_the_backfill_and_say_so(
     unstarted: Integration, simulator: Simulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A moved readings endpoint keeps the gaps and logs its shape report once."""
+    """A moved readings endpoint keeps the gaps and says so: log and repair issue.
+
+    The listing still answers as modelled, so only a good readings answer
+    clears the issue.
+    """
     await _downtime(unstarted, hours=3)
     backfill = unstarted.entry.runtime_data.backfill
     gaps = dict(backfill.gaps)
@@ -332,6 +336,18 @@ async def test_readings_in_another_shape_pause_the_backfill_and_say_so(
     ]
     assert len(shape_warnings) == 1
     assert "expected JSON with status 200; got status 404" in shape_warnings[0]
+    issue_id = f"answers_changed_readings_{unstarted.entry.entry_id}"
+    issue = ir.async_get(unstarted.hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["request"] == (
+        "GET /sensorpoints/{id}/readings"
+    )
+
+    simulator.answer_as(None)
+    await unstarted.advance()
+    assert backfill.last_error is None
+    assert ir.async_get(unstarted.hass).async_get_issue(DOMAIN, issue_id) is None
 
 
 async def test_state_survives_a_restart(unstarted: Integration) -> None:

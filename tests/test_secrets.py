@@ -296,7 +296,7 @@ async def test_answers_changed_issue_shows_shapes_only(
     simulator.answer_as(variant)
     await advance(hass, freezer)
     issue = ir.async_get(hass).async_get_issue(
-        DOMAIN, f"answers_changed_{loaded_entry.entry_id}"
+        DOMAIN, f"answers_changed_assets_{loaded_entry.entry_id}"
     )
     assert issue is not None
     _shows_nothing(log_guard, forbidden, issue.translation_placeholders)

@@ -34,7 +34,7 @@ from .conftest import (
     user_input,
 )
 
-ISSUE = "answers_changed_01KSMARTSENSETESTENTRY0001"
+ISSUE = "answers_changed_assets_01KSMARTSENSETESTENTRY0001"
 ASSETS = "GET /assets"
 READINGS = "GET /sensorpoints/{id}/readings"
 ISSUES_URL = "https://github.com/smartsense-ha/smartsense-homeassistant/issues"

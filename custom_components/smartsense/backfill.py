@@ -17,7 +17,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import callback
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
@@ -26,7 +26,7 @@ from .const import DOMAIN, LOGGER
 from .coordinator import REPORT_INTERVAL
 from .entity import owner_of
 from .statistics import hour_of, import_readings
-from .unexpected import report
+from .unexpected import answers_changed_issue_id, async_answers_changed
 
 if TYPE_CHECKING:
     from homeassistant.core import CALLBACK_TYPE, HomeAssistant
@@ -215,9 +215,18 @@ class Backfill:
                 # Paused until the next poll (the client waits out a Retry-After).
                 self.last_error = str(err)
                 if isinstance(err, SmartSenseUnexpectedAnswerError):
-                    report(self._hass, err)  # the shape report, logged once
+                    async_answers_changed(
+                        self._hass, self._coordinator.config_entry, "readings", err
+                    )
                 return
             self.last_error = None
+            ir.async_delete_issue(
+                self._hass,
+                DOMAIN,
+                answers_changed_issue_id(
+                    self._coordinator.config_entry.entry_id, "readings"
+                ),
+            )
             if not import_readings(self._hass, data.points[point_id], readings):
                 self.gaps.pop(point_id, None)
                 self.rechecks.pop(point_id, None)

@@ -136,7 +136,7 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
             ) from err
         except SmartSenseUnexpectedAnswerError as err:
             # SmartSense changed its API: keep everything, keep polling, say so.
-            async_answers_changed(self.hass, self.config_entry, err)
+            async_answers_changed(self.hass, self.config_entry, "assets", err)
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="answers_changed",
@@ -155,7 +155,7 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         entry_id = self.config_entry.entry_id
         for issue_id in (
             f"access_refused_{entry_id}",
-            answers_changed_issue_id(entry_id),
+            answers_changed_issue_id(entry_id, "assets"),
         ):
             ir.async_delete_issue(self.hass, DOMAIN, issue_id)
         return self._index(assets, contradiction)

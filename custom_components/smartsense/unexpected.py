@@ -40,20 +40,26 @@ def report(hass: HomeAssistant, err: SmartSenseUnexpectedAnswerError) -> dict[st
     return texts
 
 
-def answers_changed_issue_id(entry_id: str) -> str:
-    """The repair issue saying SmartSense's answers changed shape."""
-    return f"answers_changed_{entry_id}"
+def answers_changed_issue_id(entry_id: str, endpoint: str) -> str:
+    """The repair issue saying SmartSense's answers to an endpoint changed shape.
+
+    One per endpoint: each is cleared by a good answer of its own endpoint.
+    """
+    return f"answers_changed_{endpoint}_{entry_id}"
 
 
 @callback
 def async_answers_changed(
-    hass: HomeAssistant, entry: ConfigEntry[Any], err: SmartSenseUnexpectedAnswerError
+    hass: HomeAssistant,
+    entry: ConfigEntry[Any],
+    endpoint: str,
+    err: SmartSenseUnexpectedAnswerError,
 ) -> None:
     """Log the report and raise (or update) the entry's repair issue."""
     ir.async_create_issue(
         hass,
         DOMAIN,
-        answers_changed_issue_id(entry.entry_id),
+        answers_changed_issue_id(entry.entry_id, endpoint),
         is_fixable=False,
         severity=ir.IssueSeverity.ERROR,
         translation_key="answers_changed",
