@@ -1,7 +1,5 @@
 """The SmartSense API client: tokens, data requests, paging. Only aiohttp (and msgspec)."""
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta

@@ -8,8 +8,6 @@ The models are msgspec structs, decoded in C straight from the response bytes
 (see ``decode``), and the one declaration of the expected shape (see ``shapes``).
 """
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 from enum import StrEnum
 import sys

@@ -7,8 +7,6 @@ same part in every item) raises ``SmartSenseUnexpectedAnswerError``; any other
 unusable answer ``SmartSenseResponseError``.
 """
 
-from __future__ import annotations
-
 import json
 import logging
 from operator import attrgetter

@@ -1,7 +1,5 @@
 """Errors raised by the SmartSense client; none of them carries a secret."""
 
-from __future__ import annotations
-
 
 class SmartSenseError(Exception):
     """Base class of every error the client raises."""

@@ -1,7 +1,5 @@
 """Reading the whole asset listing page by page, and judging its paging."""
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable
 import logging
 

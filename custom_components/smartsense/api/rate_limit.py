@@ -1,7 +1,5 @@
 """Honouring SmartSense's 429 answers: the Retry-After header and the wait it sets."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime

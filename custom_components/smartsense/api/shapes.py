@@ -5,8 +5,6 @@ answer is walked as plain JSON. A report names fields, JSON types and list
 lengths, never a value: ids and names can be a customer's data.
 """
 
-from __future__ import annotations
-
 from collections import Counter
 from dataclasses import dataclass, field
 import re

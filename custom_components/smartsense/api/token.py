@@ -1,7 +1,5 @@
 """Part A of the SmartSense API: the OAuth2 client-credentials token answer."""
 
-from __future__ import annotations
-
 import logging
 import sys
 from typing import Annotated
