@@ -179,12 +179,12 @@ class SmartSenseClient:
         template: str | None = None,
         **kwargs: Any,
     ) -> tuple[int, bytes]:
-        """Send one request; its status and body, or a typed error for any failure.
+        """Send one request: its status (200, or one in ``refused``) and body.
 
-        The status is 200, or one in ``refused`` (credentials refused) for the
-        caller to judge. No request goes out before a ``Retry-After`` SmartSense
-        gave for its ``kind`` has passed. A data request names its path
-        ``template`` (see ``_check_answer``).
+        Any other answer, or a failure, raises its typed error; a data request,
+        named by its path ``template``, answered a 4xx or not JSON is not what
+        SmartSense serves. No request goes out before a ``Retry-After``
+        SmartSense gave for its ``kind`` has passed.
         """
         self._gate.check(kind)
         try:
@@ -195,12 +195,23 @@ class SmartSenseClient:
                 headers={"Accept": "application/json", "Authorization": authorization},
                 **kwargs,
             ) as response:
-                if response.status == 429:
+                status, got = response.status, response.content_type
+                if status == 429:
                     retry_after = response.headers.get("Retry-After")
                     raise self._gate.hold(kind, path, retry_after)
-                if response.status not in refused:
-                    _check_answer(response, method, path, template)
-                return response.status, await response.read()
+                if status >= 500:
+                    raise SmartSenseConnectionError(
+                        f"SmartSense answered {status} on {path}"
+                    )
+                if status not in refused and (status, got) != (200, "application/json"):
+                    got = f"status {status} ({got})" if status != 200 else got
+                    if template is None:
+                        raise SmartSenseResponseError(f"{path} answered {got}")
+                    report = f"expected JSON with status 200; got {got}"
+                    raise SmartSenseUnexpectedAnswerError(
+                        method, template, status, report
+                    )
+                return status, await response.read()
         except TimeoutError:
             raise SmartSenseConnectionError(f"{path} timed out") from None
         except aiohttp.ClientError as err:
@@ -224,27 +235,3 @@ def _check_base_url(base_url: str) -> URL:
     if url.scheme == "http" and not _is_loopback(url.host):
         raise ValueError("plain http is only allowed to a loopback host")
     return url
-
-
-def _check_answer(
-    response: aiohttp.ClientResponse, method: str, path: str, template: str | None
-) -> None:
-    """Raise the typed error of an answer that is not JSON with status 200.
-
-    For a data request, named by its path ``template``, a client error or an
-    answer that is not JSON means the request is not what SmartSense serves
-    (``SmartSenseUnexpectedAnswerError``).
-    """
-    status = response.status
-    if status >= 500:
-        raise SmartSenseConnectionError(f"SmartSense answered {status} on {path}")
-    kind = response.content_type
-    if status == 200 and kind == "application/json":
-        return
-    if template is not None:
-        got = f"status {status} ({kind})" if status != 200 else kind
-        report = f"expected JSON with status 200; got {got}"
-        raise SmartSenseUnexpectedAnswerError(method, template, status, report)
-    if status != 200:
-        raise SmartSenseResponseError(f"SmartSense answered {status} on {path}")
-    raise SmartSenseResponseError(f"{path} did not answer JSON")

@@ -17,12 +17,9 @@ import msgspec
 from msgspec import Meta, Struct
 
 ASSETS_PATH = "/assets"
+READINGS_PATH = "/sensorpoints/{id}/readings"
 MAX_PAGE_SIZE = 500
 MAX_READINGS_WINDOW_DAYS = 7
-
-
-# Of one sensor point's readings, formatted with its id.
-READINGS_PATH = "/sensorpoints/{id}/readings"
 
 
 def assets_query(page: int, page_size: int) -> dict[str, str]:
@@ -35,9 +32,8 @@ def readings_query(start: datetime, end: datetime) -> dict[str, str]:
     return {"start": start.isoformat(), "end": end.isoformat()}
 
 
-# Enums are open sets: the fields below keep SmartSense's string, which equals
-# a member when it is a known value, so a value added later never breaks an
-# update.
+# Open sets: the fields below keep SmartSense's string, which equals a member
+# when it is a known value, so a value added later never breaks an update.
 
 
 class ReadingType(StrEnum):
@@ -76,9 +72,8 @@ type Number = Annotated[float, Meta(ge=-sys.float_info.max, le=sys.float_info.ma
 type Timestamp = Annotated[datetime, Meta(tz=True)]
 
 
-# Every model is immutable, named in camelCase in JSON, and left out of the
-# cyclic garbage collector (gc=False), which is safe as no model can be part of
-# a reference cycle: they hold strings, numbers, datetimes and other models.
+# gc=False is safe: no model can be part of a reference cycle, as they hold
+# strings, numbers, datetimes and other models.
 
 
 class Reading(Struct, frozen=True, gc=False, rename="camel"):
@@ -135,11 +130,7 @@ class Asset(Struct, frozen=True, gc=False, rename="camel"):
 
 
 class AssetPage(Struct, frozen=True, gc=False):
-    """One page of the asset listing.
-
-    ``received`` counts the items on the page, including any skipped as
-    malformed, so that paging stays in step with ``total_count``.
-    """
+    """One page of the asset listing; ``received`` counts any malformed items too."""
 
     assets: tuple[Asset, ...]
     page: int
