@@ -23,7 +23,7 @@ from .errors import (
 )
 from .listing import read_listing
 from .rate_limit import READINGS, RetryAfterGate
-from .token import AUTH_PATH, TOKEN_FORM, decode_token, refusal_error
+from .token import AUTH_PATH, TOKEN_FORM, read_token
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -65,12 +65,10 @@ class SmartSenseClient:
         self._token: str | None = None
         self._token_valid_until = 0.0
         self._token_lock = asyncio.Lock()
-        # Monotonic time of the first refused data request since the last
-        # successful one, or None.
+        # When data was first refused since the last success (monotonic), or None.
         self._refused_since: float | None = None
-        # The body of the last data answer per kind, decoded or not: diagnostics
-        # show its shape, the one way to compare SmartSense's real answers with
-        # the modelled contract. A reference to bytes already read costs nothing.
+        # The last data answer per kind, decoded or not: diagnostics show its
+        # shape, the one way to compare SmartSense's real answers with Part B.
         self.last_answers: dict[str, bytes] = {}
 
     async def async_get_asset_page(
@@ -112,24 +110,18 @@ class SmartSenseClient:
     async def _valid_token(self) -> str:
         async with self._token_lock:
             if self._token is None or self._clock() >= self._token_valid_until:
-                self._token = await self._request_token()
+                _LOGGER.debug("Requesting a SmartSense access token")
+                status, body = await self._call(
+                    "POST",
+                    AUTH_PATH,
+                    "token",
+                    self._basic_auth,
+                    refused=(400, 401),
+                    data=TOKEN_FORM,
+                )
+                self._token, usable = read_token(status, body)
+                self._token_valid_until = self._clock() + usable
             return self._token
-
-    async def _request_token(self) -> str:
-        _LOGGER.debug("Requesting a SmartSense access token")
-        status, body = await self._call(
-            "POST",
-            AUTH_PATH,
-            "token",
-            self._basic_auth,
-            refused=(400, 401),
-            data=TOKEN_FORM,
-        )
-        if status != 200:
-            raise refusal_error(status, body)
-        token, usable = decode_token(body)
-        self._token_valid_until = self._clock() + usable
-        return token
 
     async def _get(
         self, template: str, params: Mapping[str, str], kind: str, **ids: str

@@ -2,10 +2,8 @@
 
 SmartSense has not published the data endpoints' schema we could obtain, so
 every path, query parameter, field name and enum spelling below is an
-assumption. When the real schema is confirmed, only this module changes.
-
-The models are msgspec structs, decoded in C straight from the response bytes
-(see ``decode``), and the one declaration of the expected shape (see ``shapes``).
+assumption. When the real schema is confirmed, only this module changes: the
+structs below are also the expected shape that ``shapes`` reports against.
 """
 
 from datetime import UTC, datetime

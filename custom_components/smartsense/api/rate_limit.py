@@ -50,9 +50,7 @@ class RetryAfterGate:
 
     def check(self, kind: str) -> None:
         """Raise ``SmartSenseRateLimitError`` while a request of ``kind`` must wait."""
-        not_before = max(
-            self._not_before.get(_ALL, 0.0), self._not_before.get(kind, 0.0)
-        )
+        not_before = max(self._not_before.get(scope, 0.0) for scope in (_ALL, kind))
         if (wait := not_before - self._clock()) > 0:
             raise SmartSenseRateLimitError(
                 "waiting for SmartSense's Retry-After to pass", wait
