@@ -187,29 +187,26 @@ class SmartSenseClient:
                 headers={"Accept": "application/json", "Authorization": authorization},
                 **kwargs,
             ) as response:
-                status, got = response.status, response.content_type
+                status, content_type = response.status, response.content_type
                 if status == 429:
                     retry_after = response.headers.get("Retry-After")
                     raise self._gate.hold(kind, path, retry_after)
-                if status >= 500:
-                    raise SmartSenseConnectionError(
-                        f"SmartSense answered {status} on {path}"
-                    )
-                if status not in refused and (status, got) != (200, "application/json"):
-                    got = f"status {status} ({got})" if status != 200 else got
-                    if template is None:
-                        raise SmartSenseResponseError(f"{path} answered {got}")
-                    report = f"expected JSON with status 200; got {got}"
-                    raise SmartSenseUnexpectedAnswerError(
-                        method, template, status, report
-                    )
-                return status, await response.read()
+                json = status == 200 and content_type == "application/json"
+                if json or status in refused:
+                    return status, await response.read()
         except TimeoutError:
             raise SmartSenseConnectionError(f"{path} timed out") from None
         except aiohttp.ClientError as err:
             raise SmartSenseConnectionError(
                 f"cannot reach SmartSense on {path} ({type(err).__name__})"
             ) from None
+        if status >= 500:
+            raise SmartSenseConnectionError(f"SmartSense answered {status} on {path}")
+        got = f"status {status} ({content_type})" if status != 200 else content_type
+        if template is None:
+            raise SmartSenseResponseError(f"{path} answered {got}")
+        report = f"expected JSON with status 200; got {got}"
+        raise SmartSenseUnexpectedAnswerError(method, template, status, report)
 
 
 def _is_loopback(host: str) -> bool:
