@@ -26,7 +26,7 @@ from .contract import (
     SensorPoint,
 )
 from .errors import SmartSenseResponseError
-from .shapes import unexpected
+from .shapes import check_shape
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -93,8 +93,7 @@ def _lenient[E](
         answer = json.loads(body)
     except ValueError, RecursionError:
         raise SmartSenseResponseError(f"GET {path}: malformed JSON") from None
-    if (error := unexpected(answer, shape, path)) is not None:
-        raise error
+    check_shape(answer, shape, path)
     try:
         return msgspec.convert(answer, envelope)
     except msgspec.ValidationError as err:

@@ -32,10 +32,6 @@ class _OAuthError(Struct):
     error: str | None = None
 
 
-_TOKEN = msgspec.json.Decoder(_Token)
-_OAUTH_ERROR = msgspec.json.Decoder(_OAuthError)
-
-
 def read_token(status: int, body: bytes) -> tuple[str, float]:
     """The access token of a token answer (200, 400 or 401) and its usable seconds.
 
@@ -47,7 +43,7 @@ def read_token(status: int, body: bytes) -> tuple[str, float]:
     """
     if status == 400:
         try:
-            error = _OAUTH_ERROR.decode(body).error
+            error = msgspec.json.decode(body, type=_OAuthError).error
         except msgspec.DecodeError, RecursionError:
             error = None
         if error not in _CLIENT_REFUSED:
@@ -57,7 +53,7 @@ def read_token(status: int, body: bytes) -> tuple[str, float]:
     if status != 200:
         raise SmartSenseAuthError("SmartSense refused the client credentials")
     try:
-        answer = _TOKEN.decode(body)
+        answer = msgspec.json.decode(body, type=_Token)
     except msgspec.DecodeError, RecursionError:
         # The error's text is not shown: it could quote the token.
         raise SmartSenseResponseError(
