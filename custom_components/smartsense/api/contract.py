@@ -30,10 +30,6 @@ def readings_query(start: datetime, end: datetime) -> dict[str, str]:
     return {"start": start.isoformat(), "end": end.isoformat()}
 
 
-# Open sets: the fields below keep SmartSense's string, which equals a member
-# when it is a known value, so a value added later never breaks an update.
-
-
 class ReadingType(StrEnum):
     """What a sensor point measures."""
 
@@ -72,8 +68,6 @@ type Timestamp = Annotated[datetime, Meta(tz=True)]
 
 # gc=False is safe: no model can be part of a reference cycle, as they hold
 # strings, numbers, datetimes and other models.
-
-
 class Reading(Struct, frozen=True, gc=False, rename="camel"):
     """One value, stamped with the (UTC) time it was taken."""
 
@@ -102,7 +96,8 @@ class SensorPoint(Struct, frozen=True, gc=False, rename="camel"):
 
     id: Text
     name: Text
-    # A ReadingType, Unit and Status, or values SmartSense added since.
+    # A ReadingType, Unit and Status, or values SmartSense added since: open
+    # sets, so that a value added later never breaks an update.
     reading_type: Text
     unit: Text | None = None
     status: Text | None = None
