@@ -65,10 +65,12 @@ class SmartSenseClient:
         self._token: str | None = None
         self._token_valid_until = 0.0
         self._token_lock = asyncio.Lock()
-        # When data was first refused since the last success (monotonic), or None.
+        # Monotonic time of the first refused data request since the last
+        # successful one, or None.
         self._refused_since: float | None = None
-        # The last data answer per kind, decoded or not: diagnostics show its
-        # shape, the one way to compare SmartSense's real answers with Part B.
+        # The body of the last data answer per kind, decoded or not: diagnostics
+        # show its shape, the one way to compare SmartSense's real answers with
+        # the modelled contract. A reference to bytes already read costs nothing.
         self.last_answers: dict[str, bytes] = {}
 
     async def async_get_asset_page(
