@@ -3,45 +3,27 @@
 Nothing in this package knows of Home Assistant.
 """
 
-from .client import DEFAULT_BASE_URL, SmartSenseClient
+from .client import (
+    DEFAULT_BASE_URL as DEFAULT_BASE_URL,
+    SmartSenseClient as SmartSenseClient,
+)
 from .contract import (
-    Asset,
-    AssetPage,
-    Location,
-    Reading,
-    ReadingType,
-    SensorPoint,
-    Status,
-    Unit,
+    Asset as Asset,
+    AssetPage as AssetPage,
+    Location as Location,
+    Reading as Reading,
+    ReadingType as ReadingType,
+    SensorPoint as SensorPoint,
+    Status as Status,
+    Unit as Unit,
 )
 from .errors import (
-    SmartSenseAccessRefusedError,
-    SmartSenseAuthError,
-    SmartSenseConnectionError,
-    SmartSenseError,
-    SmartSenseRateLimitError,
-    SmartSenseResponseError,
-    SmartSenseUnexpectedAnswerError,
+    SmartSenseAccessRefusedError as SmartSenseAccessRefusedError,
+    SmartSenseAuthError as SmartSenseAuthError,
+    SmartSenseConnectionError as SmartSenseConnectionError,
+    SmartSenseError as SmartSenseError,
+    SmartSenseRateLimitError as SmartSenseRateLimitError,
+    SmartSenseResponseError as SmartSenseResponseError,
+    SmartSenseUnexpectedAnswerError as SmartSenseUnexpectedAnswerError,
 )
-from .listing import SmartSenseListingError
-
-__all__ = [
-    "DEFAULT_BASE_URL",
-    "Asset",
-    "AssetPage",
-    "Location",
-    "Reading",
-    "ReadingType",
-    "SensorPoint",
-    "SmartSenseAccessRefusedError",
-    "SmartSenseAuthError",
-    "SmartSenseClient",
-    "SmartSenseConnectionError",
-    "SmartSenseError",
-    "SmartSenseListingError",
-    "SmartSenseRateLimitError",
-    "SmartSenseResponseError",
-    "SmartSenseUnexpectedAnswerError",
-    "Status",
-    "Unit",
-]
+from .listing import SmartSenseListingError as SmartSenseListingError

@@ -1,7 +1,5 @@
 """The SmartSense API client: tokens, data requests, paging. Only aiohttp (and msgspec)."""
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -25,7 +23,7 @@ from .errors import (
 )
 from .listing import read_listing
 from .rate_limit import READINGS, RetryAfterGate
-from .token import AUTH_PATH, TOKEN_FORM, decode_token, refusal_error
+from .token import AUTH_PATH, TOKEN_FORM, read_token
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -110,24 +108,18 @@ class SmartSenseClient:
     async def _valid_token(self) -> str:
         async with self._token_lock:
             if self._token is None or self._clock() >= self._token_valid_until:
-                self._token = await self._request_token()
+                _LOGGER.debug("Requesting a SmartSense access token")
+                status, body = await self._call(
+                    "POST",
+                    AUTH_PATH,
+                    "token",
+                    self._basic_auth,
+                    refused=(400, 401),
+                    data=TOKEN_FORM,
+                )
+                self._token, usable = read_token(status, body)
+                self._token_valid_until = self._clock() + usable
             return self._token
-
-    async def _request_token(self) -> str:
-        _LOGGER.debug("Requesting a SmartSense access token")
-        status, body = await self._call(
-            "POST",
-            AUTH_PATH,
-            "token",
-            self._basic_auth,
-            refused=(400, 401),
-            data=TOKEN_FORM,
-        )
-        if status != 200:
-            raise refusal_error(status, body)
-        token, usable = decode_token(body)
-        self._token_valid_until = self._clock() + usable
-        return token
 
     async def _get(
         self, template: str, params: Mapping[str, str], kind: str, **ids: str
@@ -176,12 +168,12 @@ class SmartSenseClient:
         template: str | None = None,
         **kwargs: Any,
     ) -> tuple[int, bytes]:
-        """Send one request; its status and body, or a typed error for any failure.
+        """Send one request: its status (200, or one in ``refused``) and body.
 
-        The status is 200, or one in ``refused`` (credentials refused) for the
-        caller to judge. No request goes out before a ``Retry-After`` SmartSense
-        gave for its ``kind`` has passed. A data request names its path
-        ``template`` (see ``_check_answer``).
+        Any other answer, or a failure, raises its typed error; a data request,
+        named by its path ``template``, answered a 4xx or not JSON is not what
+        SmartSense serves. No request goes out before a ``Retry-After``
+        SmartSense gave for its ``kind`` has passed.
         """
         self._gate.check(kind)
         try:
@@ -192,18 +184,26 @@ class SmartSenseClient:
                 headers={"Accept": "application/json", "Authorization": authorization},
                 **kwargs,
             ) as response:
-                if response.status == 429:
+                status, content_type = response.status, response.content_type
+                if status == 429:
                     retry_after = response.headers.get("Retry-After")
                     raise self._gate.hold(kind, path, retry_after)
-                if response.status not in refused:
-                    _check_answer(response, method, path, template)
-                return response.status, await response.read()
+                json = status == 200 and content_type == "application/json"
+                if json or status in refused:
+                    return status, await response.read()
         except TimeoutError:
             raise SmartSenseConnectionError(f"{path} timed out") from None
         except aiohttp.ClientError as err:
             raise SmartSenseConnectionError(
                 f"cannot reach SmartSense on {path} ({type(err).__name__})"
             ) from None
+        if status >= 500:
+            raise SmartSenseConnectionError(f"SmartSense answered {status} on {path}")
+        got = f"status {status} ({content_type})" if status != 200 else content_type
+        if template is None:
+            raise SmartSenseResponseError(f"{path} answered {got}")
+        report = f"expected JSON with status 200; got {got}"
+        raise SmartSenseUnexpectedAnswerError(method, template, status, report)
 
 
 def _is_loopback(host: str) -> bool:
@@ -221,27 +221,3 @@ def _check_base_url(base_url: str) -> URL:
     if url.scheme == "http" and not _is_loopback(url.host):
         raise ValueError("plain http is only allowed to a loopback host")
     return url
-
-
-def _check_answer(
-    response: aiohttp.ClientResponse, method: str, path: str, template: str | None
-) -> None:
-    """Raise the typed error of an answer that is not JSON with status 200.
-
-    For a data request, named by its path ``template``, a client error or an
-    answer that is not JSON means the request is not what SmartSense serves
-    (``SmartSenseUnexpectedAnswerError``).
-    """
-    status = response.status
-    if status >= 500:
-        raise SmartSenseConnectionError(f"SmartSense answered {status} on {path}")
-    kind = response.content_type
-    if status == 200 and kind == "application/json":
-        return
-    if template is not None:
-        got = f"status {status} ({kind})" if status != 200 else kind
-        report = f"expected JSON with status 200; got {got}"
-        raise SmartSenseUnexpectedAnswerError(method, template, status, report)
-    if status != 200:
-        raise SmartSenseResponseError(f"SmartSense answered {status} on {path}")
-    raise SmartSenseResponseError(f"{path} did not answer JSON")

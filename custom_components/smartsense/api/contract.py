@@ -2,13 +2,9 @@
 
 SmartSense has not published the data endpoints' schema we could obtain, so
 every path, query parameter, field name and enum spelling below is an
-assumption. When the real schema is confirmed, only this module changes.
-
-The models are msgspec structs, decoded in C straight from the response bytes
-(see ``decode``), and the one declaration of the expected shape (see ``shapes``).
+assumption. When the real schema is confirmed, only this module changes: the
+structs below are also the expected shape that ``shapes`` reports against.
 """
-
-from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -19,12 +15,9 @@ import msgspec
 from msgspec import Meta, Struct
 
 ASSETS_PATH = "/assets"
+READINGS_PATH = "/sensorpoints/{id}/readings"
 MAX_PAGE_SIZE = 500
 MAX_READINGS_WINDOW_DAYS = 7
-
-
-# Of one sensor point's readings, formatted with its id.
-READINGS_PATH = "/sensorpoints/{id}/readings"
 
 
 def assets_query(page: int, page_size: int) -> dict[str, str]:
@@ -35,11 +28,6 @@ def assets_query(page: int, page_size: int) -> dict[str, str]:
 def readings_query(start: datetime, end: datetime) -> dict[str, str]:
     """Query of a readings window; both ends carry their UTC offset."""
     return {"start": start.isoformat(), "end": end.isoformat()}
-
-
-# Enums are open sets: the fields below keep SmartSense's string, which equals
-# a member when it is a known value, so a value added later never breaks an
-# update.
 
 
 class ReadingType(StrEnum):
@@ -78,11 +66,8 @@ type Number = Annotated[float, Meta(ge=-sys.float_info.max, le=sys.float_info.ma
 type Timestamp = Annotated[datetime, Meta(tz=True)]
 
 
-# Every model is immutable, named in camelCase in JSON, and left out of the
-# cyclic garbage collector (gc=False), which is safe as no model can be part of
-# a reference cycle: they hold strings, numbers, datetimes and other models.
-
-
+# gc=False is safe: no model can be part of a reference cycle, as they hold
+# strings, numbers, datetimes and other models.
 class Reading(Struct, frozen=True, gc=False, rename="camel"):
     """One value, stamped with the (UTC) time it was taken."""
 
@@ -111,7 +96,8 @@ class SensorPoint(Struct, frozen=True, gc=False, rename="camel"):
 
     id: Text
     name: Text
-    # A ReadingType, Unit and Status, or values SmartSense added since.
+    # A ReadingType, Unit and Status, or values SmartSense added since: open
+    # sets, so that a value added later never breaks an update.
     reading_type: Text
     unit: Text | None = None
     status: Text | None = None
@@ -137,11 +123,7 @@ class Asset(Struct, frozen=True, gc=False, rename="camel"):
 
 
 class AssetPage(Struct, frozen=True, gc=False):
-    """One page of the asset listing.
-
-    ``received`` counts the items on the page, including any skipped as
-    malformed, so that paging stays in step with ``total_count``.
-    """
+    """One page of the asset listing; ``received`` counts any malformed items too."""
 
     assets: tuple[Asset, ...]
     page: int

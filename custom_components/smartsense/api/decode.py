@@ -7,8 +7,6 @@ same part in every item) raises ``SmartSenseUnexpectedAnswerError``; any other
 unusable answer ``SmartSenseResponseError``.
 """
 
-from __future__ import annotations
-
 import json
 import logging
 from operator import attrgetter
@@ -28,7 +26,7 @@ from .contract import (
     SensorPoint,
 )
 from .errors import SmartSenseResponseError
-from .shapes import unexpected
+from .shapes import check_shape
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -88,19 +86,14 @@ def decode_readings(body: bytes) -> list[Reading]:
 def _lenient[E](
     body: bytes, envelope: type[E], shape: inspect.StructType, path: str
 ) -> E:
-    """The answer's envelope, its items left as Python values to decode one by one.
-
-    Python's decoder also reads NaN and Infinity, which JSON lacks: an item
-    holding one is then skipped alone, as any other. Raises
-    ``SmartSenseUnexpectedAnswerError`` when the answer's shape differs (not
-    just one item's), else ``SmartSenseResponseError`` for a broken answer.
-    """
+    # The envelope, its items left as Python values to decode one by one. Python's
+    # decoder also reads NaN and Infinity, which JSON lacks: an item holding one
+    # is then skipped alone, as any other.
     try:
         answer = json.loads(body)
     except ValueError, RecursionError:
         raise SmartSenseResponseError(f"GET {path}: malformed JSON") from None
-    if (error := unexpected(answer, shape, path)) is not None:
-        raise error
+    check_shape(answer, shape, path)
     try:
         return msgspec.convert(answer, envelope)
     except msgspec.ValidationError as err:
@@ -108,11 +101,7 @@ def _lenient[E](
 
 
 def _asset(item: Any) -> Asset | None:
-    try:
-        return msgspec.convert(item, Asset)
-    except msgspec.ValidationError:
-        pass
-    # Read again piece by piece, so that a broken sensor point loses only itself.
+    # Read piece by piece, so that a broken sensor point loses only itself.
     try:
         fields = msgspec.convert(item, dict[str, Any])
         points = msgspec.convert(fields.get(_POINTS), list[Any] | None)
@@ -127,10 +116,6 @@ def _asset(item: Any) -> Asset | None:
 
 
 def _sensor_point(item: Any, asset_id: str) -> SensorPoint | None:
-    try:
-        return msgspec.convert(item, SensorPoint)
-    except msgspec.ValidationError:
-        pass
     try:
         fields = msgspec.convert(item, dict[str, Any])
         point = msgspec.convert(

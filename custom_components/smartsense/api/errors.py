@@ -1,7 +1,5 @@
 """Errors raised by the SmartSense client; none of them carries a secret."""
 
-from __future__ import annotations
-
 
 class SmartSenseError(Exception):
     """Base class of every error the client raises."""
@@ -12,14 +10,12 @@ class SmartSenseAuthError(SmartSenseError):
 
 
 class SmartSenseAccessRefusedError(SmartSenseError):
-    """A data request was refused although a token was issued.
+    """A data request was refused (403, or 401 with a fresh token).
 
-    A fresh token refused again (401), or the request forbidden (403).
-    ``refused_for`` is how long, in seconds, every data request has been
-    refused: since the first refusal after the last successful one.
+    ``refused_for``: seconds since the first refusal after the last success.
     """
 
-    def __init__(self, message: str, refused_for: float = 0.0) -> None:
+    def __init__(self, message: str, refused_for: float) -> None:
         """Carry the message and how long data has been refused."""
         super().__init__(message)
         self.refused_for = refused_for
@@ -43,10 +39,10 @@ class SmartSenseResponseError(SmartSenseError):
 
 
 class SmartSenseUnexpectedAnswerError(SmartSenseResponseError):
-    """The token worked, but a data answer is not in the shape this version knows.
+    """A data answer is not in the shape this version knows.
 
-    ``path`` is the request's path template (no id in it); ``report`` says what
-    differed as field names, JSON types and list lengths only, never a value.
+    ``path`` is the path template (no id in it); ``report`` names fields, JSON
+    types and list lengths only, never a value.
     """
 
     def __init__(self, method: str, path: str, status: int, report: str) -> None:

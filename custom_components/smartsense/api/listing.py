@@ -1,7 +1,5 @@
 """Reading the whole asset listing page by page, and judging its paging."""
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable
 import logging
 
@@ -27,10 +25,6 @@ class SmartSenseListingError(SmartSenseResponseError):
         self.assets = assets
 
 
-class _ListingChanged(Exception):
-    """The asset listing changed between two pages of one walk."""
-
-
 async def read_listing(get_page: Callable[[int], Awaitable[AssetPage]]) -> list[Asset]:
     """Read every asset with ``get_page`` (page number to page), across all pages.
 
@@ -38,27 +32,26 @@ async def read_listing(get_page: Callable[[int], Awaitable[AssetPage]]) -> list[
     ``LISTING_RESTARTS`` times; then ``SmartSenseResponseError``.
     """
     for _ in range(LISTING_RESTARTS + 1):
-        try:
-            return await _walk(get_page)
-        except _ListingChanged:
-            _LOGGER.debug("Asset listing changed while paging")
+        if (assets := await _walk(get_page)) is not None:
+            return assets
+        _LOGGER.debug("Asset listing changed while paging")
     raise SmartSenseResponseError("the asset listing kept changing while it was read")
 
 
-async def _walk(get_page: Callable[[int], Awaitable[AssetPage]]) -> list[Asset]:
+async def _walk(get_page: Callable[[int], Awaitable[AssetPage]]) -> list[Asset] | None:
     """Read the listing page by page; judge whether its paging holds together.
 
-    A ``totalCount`` that changes between pages, or pages that run out
-    before it, mean the listing changed while it was read: ``_ListingChanged``
-    (the caller reads it again). A page shorter than its ``pageSize`` does
-    not end the walk by itself (a server may cap the page size silently).
-    These contradict themselves and raise ``SmartSenseListingError`` with
-    every asset read, none twice: an answer for another page than the one
-    asked for, a page that repeats assets already read, and pages that run
-    past ``totalCount``. When the assets read reach ``totalCount`` on a
-    full page, the next page is read too, to catch a ``totalCount`` that
-    counted only the first page; after that contradiction the walk goes on
-    while pages are full, so that every asset is read all the same.
+    ``None`` when the listing changed while it was read: a ``totalCount`` that
+    changes between pages, or pages that run out before it. A page shorter than
+    its ``pageSize`` does not end the walk by itself (a server may cap the page
+    size silently). These contradict themselves and raise
+    ``SmartSenseListingError`` with every asset read, none twice: an answer for
+    another page than the one asked for, a page that repeats assets already
+    read, and pages that run past ``totalCount``. When the assets read reach
+    ``totalCount`` on a full page, the next page is read too, to catch a
+    ``totalCount`` that counted only the first page; after that contradiction
+    the walk goes on while pages are full, so that every asset is read all the
+    same.
     """
     assets: list[Asset] = []
     seen: set[str] = set()
@@ -80,10 +73,10 @@ async def _walk(get_page: Callable[[int], Awaitable[AssetPage]]) -> list[Asset]:
             )
         if contradiction is None:
             if page_number > 1 and page.total_count != total:
-                raise _ListingChanged
+                return None
             total = page.total_count
             if page.received == 0 and received < total:
-                raise _ListingChanged
+                return None
         seen.update(ids)
         assets.extend(page.assets)
         received += page.received

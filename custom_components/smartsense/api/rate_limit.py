@@ -1,7 +1,5 @@
 """Honouring SmartSense's 429 answers: the Retry-After header and the wait it sets."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -52,9 +50,7 @@ class RetryAfterGate:
 
     def check(self, kind: str) -> None:
         """Raise ``SmartSenseRateLimitError`` while a request of ``kind`` must wait."""
-        not_before = max(
-            self._not_before.get(_ALL, 0.0), self._not_before.get(kind, 0.0)
-        )
+        not_before = max(self._not_before.get(scope, 0.0) for scope in (_ALL, kind))
         if (wait := not_before - self._clock()) > 0:
             raise SmartSenseRateLimitError(
                 "waiting for SmartSense's Retry-After to pass", wait

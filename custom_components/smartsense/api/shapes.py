@@ -5,8 +5,6 @@ answer is walked as plain JSON. A report names fields, JSON types and list
 lengths, never a value: ids and names can be a customer's data.
 """
 
-from __future__ import annotations
-
 from collections import Counter
 from dataclasses import dataclass, field
 import re
@@ -158,10 +156,7 @@ def _differences(answer: Any, kind: inspect.StructType) -> str | None:
     return "; ".join(reports) or None
 
 
-def unexpected(
-    answer: Any, kind: inspect.StructType, path: str
-) -> SmartSenseUnexpectedAnswerError | None:
-    """The error for a 200 answer (as ``json.loads`` gives it) whose shape differs."""
-    if (report := _differences(answer, kind)) is None:
-        return None
-    return SmartSenseUnexpectedAnswerError("GET", path, 200, report)
+def check_shape(answer: Any, kind: inspect.StructType, path: str) -> None:
+    """Raise ``SmartSenseUnexpectedAnswerError`` if a 200 answer's shape differs."""
+    if (report := _differences(answer, kind)) is not None:
+        raise SmartSenseUnexpectedAnswerError("GET", path, 200, report)

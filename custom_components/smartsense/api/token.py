@@ -1,7 +1,5 @@
 """Part A of the SmartSense API: the OAuth2 client-credentials token answer."""
 
-from __future__ import annotations
-
 import logging
 import sys
 from typing import Annotated
@@ -34,41 +32,28 @@ class _OAuthError(Struct):
     error: str | None = None
 
 
-_TOKEN = msgspec.json.Decoder(_Token)
-_OAUTH_ERROR = msgspec.json.Decoder(_OAuthError)
+def read_token(status: int, body: bytes) -> tuple[str, float]:
+    """The access token of a token answer (200, 400 or 401) and its usable seconds.
 
-
-def refusal_error(
-    status: int, body: bytes
-) -> SmartSenseAuthError | SmartSenseResponseError:
-    """The error for a token request answered 400 or 401.
-
-    A 401, or a 400 whose OAuth2 error refuses the client, refuses the
-    credentials; any other 400 is a request SmartSense could not use.
+    The token is used until ``TOKEN_MARGIN`` before it expires; a lifetime
+    shorter than twice the margin is used for half its length. A 401, or a 400
+    whose OAuth2 error refuses the client, refuses the credentials
+    (``SmartSenseAuthError``); any other 400, or an answer without a usable
+    token, is a ``SmartSenseResponseError``.
     """
     if status == 400:
         try:
-            error = _OAUTH_ERROR.decode(body).error
+            error = msgspec.json.decode(body, type=_OAuthError).error
         except msgspec.DecodeError, RecursionError:
             error = None
         if error not in _CLIENT_REFUSED:
-            return SmartSenseResponseError(
+            raise SmartSenseResponseError(
                 f"SmartSense answered 400 on {AUTH_PATH} without invalid_client"
             )
-    return SmartSenseAuthError("SmartSense refused the client credentials")
-
-
-def decode_token(body: bytes) -> tuple[str, float]:
-    """The access token of a token answer and how many seconds to use it.
-
-    The token is used until ``TOKEN_MARGIN`` before it expires; a lifetime
-    shorter than twice the margin is used for half its length.
-
-    Raises:
-        SmartSenseResponseError: the answer holds no usable token or lifetime.
-    """
+    if status != 200:
+        raise SmartSenseAuthError("SmartSense refused the client credentials")
     try:
-        answer = _TOKEN.decode(body)
+        answer = msgspec.json.decode(body, type=_Token)
     except msgspec.DecodeError, RecursionError:
         # The error's text is not shown: it could quote the token.
         raise SmartSenseResponseError(
