@@ -153,6 +153,8 @@ class PointEntities:
         """Add the entities of the points not added yet, in batches."""
         points = self.coordinator.data.points
         new = [point_id for point_id in points if point_id not in self.known]
+        if not new:
+            return  # most polls: no need to count the account's entities again
         self.known.update(new)
         # Home Assistant enables at most MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
         # entities per config entry and drops the rest: on an account where
