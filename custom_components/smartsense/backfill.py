@@ -130,9 +130,10 @@ class Backfill:
         """Account for a successful poll, then fill the gaps it reveals."""
         if self._coordinator.last_update_success:
             self.async_track(data := self._coordinator.data)
-            self._coordinator.config_entry.async_create_background_task(
-                self._hass, self.async_run(data), "smartsense backfill"
-            )
+            if self.gaps or self.rechecks:  # most polls: nothing to fill
+                self._coordinator.config_entry.async_create_background_task(
+                    self._hass, self.async_run(data), "smartsense backfill"
+                )
 
     @callback
     def async_track(self, data: SmartSenseData) -> None:
