@@ -4,13 +4,14 @@ Home Assistant adds a batch of entities without yielding to the event loop, so
 an account of thousands of sensor points is added in batches, one per turn of
 the loop (docs/performance.md). These tests make the batches small, so that
 eight sensor points need several. A poll's state writes go through the
-coordinator's own loop over its listeners.
+coordinator's own loop over its listeners, one per changed state or new reading.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from datetime import datetime
 from types import SimpleNamespace
 from unittest.mock import patch
 
@@ -22,7 +23,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.smartsense.coordinator import SmartSenseCoordinator
 from simulator import Simulator
 
-from .conftest import advance, entity_id
+from .conftest import advance, entity_id, point_of, push_then_poll
 
 # Per sensor point: reading or door, battery, signal strength, last reading,
 # alarm and connectivity. Plus the account's backfill sensor.
@@ -110,3 +111,36 @@ async def test_every_state_updated_after_a_poll(
         )
         assert state is not None
         assert state.state == "off"
+
+
+async def test_a_poll_writes_new_readings_and_changed_states(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    simulator: Simulator,
+) -> None:
+    """A new reading is written even with the same value; an unchanged battery is not.
+
+    The reading's last_reported is when SmartSense last reported it; a state the
+    poll did not change keeps its own (one write per change keeps a large
+    account's poll short).
+    """
+    point_id = point_of(loaded_entry, "Freezer", "Temperature")
+    simulator.patch_sensor_point(
+        point_id, sensor={"batteryPercent": 80, "signalStrength": -60}
+    )
+    reading = entity_id(hass, "sensor", point_id, "value")
+    battery = entity_id(hass, "sensor", point_id, "battery")
+
+    def shown(entity: str) -> tuple[str, datetime, datetime]:
+        state = hass.states.get(entity)
+        assert state is not None
+        return state.state, state.last_changed, state.last_reported
+
+    await push_then_poll(hass, freezer, simulator, point_id, -18.5)
+    reading_before, battery_before = shown(reading), shown(battery)
+    await push_then_poll(hass, freezer, simulator, point_id, -18.5)
+    reading_after = shown(reading)
+    assert reading_after[:2] == reading_before[:2]
+    assert reading_after[2] > reading_before[2]
+    assert shown(battery) == battery_before

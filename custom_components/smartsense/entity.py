@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from itertools import batched
 from typing import TYPE_CHECKING
 
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -50,6 +51,7 @@ class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
     _attr_has_entity_name = True
     entity_description: SmartSenseEntityDescription
     _implausible_logged = False
+    _written: tuple[object, ...]  # see _handle_coordinator_update
 
     def __init__(
         self,
@@ -118,6 +120,34 @@ class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
     def stale(self) -> bool:
         """Whether the point's newest reading is too old to be current."""
         return self.coordinator.data.is_stale(self.point_id, dt_util.utcnow())
+
+    def _shown(self) -> tuple[object, ...]:
+        # The reading counts itself: written with every new reading, even of
+        # the same value, its last_reported says when SmartSense last reported.
+        point = self.point
+        reading = (
+            point.last_reading
+            if point and self.entity_description.key == READING
+            else None
+        )
+        return (self.available, self.state, reading)
+
+    async def async_added_to_hass(self) -> None:
+        """Listen to the coordinator; what the first state write shows is known."""
+        await super().async_added_to_hass()
+        self._written = self._shown()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state if the poll changed it or brought a new reading.
+
+        Most polls change only the points' readings: at 1,000 sensor points,
+        writing every unchanged battery, alarm and connectivity state again
+        held the event loop for about 100 ms (docs/performance.md).
+        """
+        if (shown := self._shown()) != self._written:
+            self._written = shown
+            self.async_write_ha_state()
 
     @property
     def available(self) -> bool:
