@@ -94,5 +94,5 @@ async def async_remove_config_entry_device(
     runtime = entry.runtime_data
     if asset_id == entry.entry_id or asset_id in runtime.coordinator.data.assets:
         return False
-    runtime.removal.async_forget_device(asset_id, device)
+    runtime.removal.async_forget_device(device)
     return True
