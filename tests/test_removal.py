@@ -77,6 +77,18 @@ async def test_sudden_drop_removes_nothing(
     assert _entities(hass, entry) == entities
 
 
+async def test_each_run_of_suspect_listings_is_logged_once(
+    integration: Integration, simulator: Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two empty listings in a row log one warning; a later run logs again."""
+    for _ in range(2):
+        simulator.add_fault("/assets", kind="empty_listing", count=2)
+        for _ in range(3):  # two empty listings, then a full one
+            await integration.advance()
+    assert len(integration_warnings(caplog)) == 2
+    assert _unavailable(integration) == 0
+
+
 async def test_empty_listing_at_start_up_removes_nothing(
     integration: Integration, simulator: Simulator
 ) -> None:
