@@ -227,8 +227,8 @@ async def test_removing_the_entry_leaves_nothing_behind(
 ) -> None:
     """Its devices, entities, stored backfill state and repair issues all go."""
     entry_id = integration.entry.entry_id
-    simulator.add_fault("/assets", kind="empty_listing")
-    await integration.advance()  # a sudden drop: a repair issue
+    simulator.answer_as("items_paging")
+    await integration.advance()  # a listing in a shape we do not know: an issue
     await integration.advance(1)  # the backfill's state is written
     # .storage holds the backfill's state, and only that, of the entry.
     assert [key for key in hass_storage if key.startswith(DOMAIN)] == [
@@ -236,7 +236,7 @@ async def test_removing_the_entry_leaves_nothing_behind(
     ]
     issues = ir.async_get(hass).issues
     assert [issue for domain, issue in issues if domain == DOMAIN] == [
-        f"unlisted_assets_{entry_id}"
+        f"answers_changed_assets_{entry_id}"
     ]
     assert dr.async_entries_for_config_entry(dr.async_get(hass), entry_id)
 

@@ -1,7 +1,6 @@
 """One odd listing never deletes devices (issue 11, item 2).
 
-Also: the repair issue that names what SmartSense stopped listing; devices the
-user removes.
+Also: devices the user removes.
 """
 
 from __future__ import annotations
@@ -11,11 +10,7 @@ import json
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import (
-    device_registry as dr,
-    entity_registry as er,
-    issue_registry as ir,
-)
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -43,12 +38,6 @@ def _entities(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
     }
 
 
-def _issue(integration: Integration) -> ir.IssueEntry | None:
-    return ir.async_get(integration.hass).async_get_issue(
-        DOMAIN, f"unlisted_assets_{integration.entry.entry_id}"
-    )
-
-
 def _unavailable(integration: Integration) -> int:
     hass = integration.hass
     return sum(
@@ -68,10 +57,9 @@ async def test_sudden_drop_removes_nothing(
     kind: str,
     listed: int,
 ) -> None:
-    """An empty listing, or 1 of 16: kept, unavailable, one warning, an issue."""
+    """An empty listing, or 1 of 16: kept, unavailable, one warning."""
     hass, entry = integration.hass, integration.entry
-    assets = simulator.asset_ids()
-    assert len(assets) == 16
+    assert len(simulator.asset_ids()) == 16
     devices, entities = integration.devices(), _entities(hass, entry)
     simulator.add_fault("/assets", kind=kind, count=2)
     await integration.advance()
@@ -82,31 +70,23 @@ async def test_sudden_drop_removes_nothing(
     assert _unavailable(integration) > 0
     (warning,) = integration_warnings(caplog)
     assert f"stopped listing {16 - listed} of 16 assets" in warning
-    issue = _issue(integration)
-    assert issue is not None
-    assert issue.translation_key == "unlisted_assets"
-    assert not issue.is_fixable
-    assert issue.translation_placeholders is not None
-    assert issue.translation_placeholders["count"] == str(16 - listed)
-    names = sorted(
-        (
-            device.name or ""
-            for device in dr.async_entries_for_config_entry(
-                dr.async_get(hass), entry.entry_id
-            )
-            if not device.identifiers
-            & {(DOMAIN, entry.entry_id), *((DOMAIN, a) for a in assets[:listed])}
-        ),
-        key=str.casefold,
-    )
-    expected = ", ".join(names[:10]) + f" (+{len(names) - 10})"
-    assert issue.translation_placeholders["assets"] == expected
 
-    # The assets return: the issue goes, every value is back.
+    # The assets return: every value is back.
     await integration.advance()
-    assert _issue(integration) is None
     assert _unavailable(integration) == 0
     assert _entities(hass, entry) == entities
+
+
+async def test_each_run_of_suspect_listings_is_logged_once(
+    integration: Integration, simulator: Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two empty listings in a row log one warning; a later run logs again."""
+    for _ in range(2):
+        simulator.add_fault("/assets", kind="empty_listing", count=2)
+        for _ in range(3):  # two empty listings, then a full one
+            await integration.advance()
+    assert len(integration_warnings(caplog)) == 2
+    assert _unavailable(integration) == 0
 
 
 async def test_empty_listing_at_start_up_removes_nothing(
@@ -125,10 +105,6 @@ async def test_empty_listing_at_start_up_removes_nothing(
     assert entry.state is ConfigEntryState.LOADED
     assert integration.devices() == devices
     assert _entities(hass, entry) == entities
-    issue = _issue(integration)
-    assert issue is not None
-    assert issue.translation_placeholders is not None
-    assert issue.translation_placeholders["count"] == "16"
 
 
 async def test_lying_total_count_reads_every_asset(
@@ -144,8 +120,6 @@ async def test_lying_total_count_reads_every_asset(
     (warning,) = integration_warnings(caplog)
     assert "contradicts itself" in warning
     assert "runs past totalCount 7" in warning
-    # Nothing was missing, so there is nothing to tell the user.
-    assert _issue(integration) is None
 
 
 async def test_repeated_page_removes_nothing(
@@ -171,12 +145,7 @@ async def test_repeated_page_removes_nothing(
     assert _entities(hass, entry) == entities
     (warning,) = integration_warnings(caplog)
     assert "page 2 repeats assets" in warning
-    issue = _issue(integration)
-    assert issue is not None
-    assert issue.translation_placeholders is not None
-    assert issue.translation_placeholders["count"] == "9"
     await integration.advance()
-    assert _issue(integration) is None
     assert _unavailable(integration) == 0
 
 
@@ -191,9 +160,8 @@ async def test_asset_missing_for_one_poll_keeps_its_device(
     assert integration.devices() == devices
     assert _entities(hass, entry) == entities
     assert _unavailable(integration) > 0
-    # One of sixteen is an ordinary change: no warning, no issue.
+    # One of sixteen is an ordinary change: no warning.
     assert integration_warnings(caplog) == []
-    assert _issue(integration) is None
     await integration.advance()
     assert _unavailable(integration) == 0
     assert _entities(hass, entry) == entities
@@ -204,10 +172,7 @@ async def test_asset_missing_for_one_poll_keeps_its_device(
 async def test_confirmed_drop_is_removed_after_the_grace_period(
     integration: Integration, simulator: Simulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A drop that later listings confirm goes after the grace period.
-
-    Its repair issue goes with it.
-    """
+    """A drop that later listings confirm goes after the grace period."""
     kept, *gone = simulator.asset_ids()
     for asset_id in gone:
         simulator.remove_asset(asset_id)
@@ -215,10 +180,8 @@ async def test_confirmed_drop_is_removed_after_the_grace_period(
     await integration.advance()  # confirmed: the clock starts
     await integration.advance(GRACE_MINUTES - 15)
     assert integration.devices() == {kept, *gone}
-    assert _issue(integration) is not None
     await integration.advance()
     assert integration.devices() == {kept}
-    assert _issue(integration) is None
     assert len(integration_warnings(caplog)) == 1
 
 

@@ -45,11 +45,7 @@ SAFE_PLACEHOLDERS = {
     "seconds",
     "error",
     "point",
-    # The repair issue about assets SmartSense stopped listing.
     "count",
-    "assets",
-    "entry",
-    "grace_hours",
     # An answer in a shape this version does not know: field names and JSON
     # types only (see test_unexpected_answers.py).
     "request",

@@ -29,8 +29,8 @@ _CLIENTS: HassKey[dict[str, tuple[Mapping[str, Any], SmartSenseClient]]] = HassK
 )
 
 
-def _client(hass: HomeAssistant, entry: SmartSenseConfigEntry) -> SmartSenseClient:
-    """The entry's kept client, or a new one if the entry's data changed."""
+async def async_setup_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -> bool:
+    """Set up SmartSense from a config entry."""
     clients = hass.data.setdefault(_CLIENTS, {})
     kept = clients.get(entry.entry_id)
     if kept is None or kept[0] != entry.data:
@@ -41,12 +41,7 @@ def _client(hass: HomeAssistant, entry: SmartSenseConfigEntry) -> SmartSenseClie
             base_url=entry.data.get(CONF_URL, DEFAULT_BASE_URL),
         )
         kept = clients[entry.entry_id] = (entry.data, client)
-    return kept[1]
-
-
-async def async_setup_entry(hass: HomeAssistant, entry: SmartSenseConfigEntry) -> bool:
-    """Set up SmartSense from a config entry."""
-    coordinator = SmartSenseCoordinator(hass, entry, _client(hass, entry))
+    coordinator = SmartSenseCoordinator(hass, entry, kept[1])
     backfill = Backfill(coordinator)
     await backfill.async_load()
     await coordinator.async_config_entry_first_refresh()
@@ -94,5 +89,5 @@ async def async_remove_config_entry_device(
     runtime = entry.runtime_data
     if asset_id == entry.entry_id or asset_id in runtime.coordinator.data.assets:
         return False
-    runtime.removal.async_forget_device(asset_id, device)
+    runtime.removal.async_forget_device(device)
     return True

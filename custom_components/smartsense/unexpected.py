@@ -15,7 +15,6 @@ from homeassistant.util.hass_dict import HassKey
 from .api import SmartSenseUnexpectedAnswerError
 from .const import DOMAIN, LOGGER
 
-ISSUES_URL = "https://github.com/smartsense-ha/smartsense-homeassistant/issues"
 # The shape reports logged while Home Assistant runs: each is logged once.
 LOGGED_REPORTS: HassKey[set[str]] = HassKey(f"{DOMAIN}_unexpected_answers")
 
@@ -27,7 +26,7 @@ def report(hass: HomeAssistant, err: SmartSenseUnexpectedAnswerError) -> dict[st
         "request": f"{err.method} {err.path}",
         "status": str(err.status),
         "report": err.report,
-        "issue_url": ISSUES_URL,
+        "issue_url": "https://github.com/smartsense-ha/smartsense-homeassistant/issues",
     }
     logged = hass.data.setdefault(LOGGED_REPORTS, set())
     if str(err) not in logged:
@@ -41,10 +40,7 @@ def report(hass: HomeAssistant, err: SmartSenseUnexpectedAnswerError) -> dict[st
 
 
 def answers_changed_issue_id(entry_id: str, endpoint: str) -> str:
-    """The repair issue saying SmartSense's answers to an endpoint changed shape.
-
-    One per endpoint: each is cleared by a good answer of its own endpoint.
-    """
+    """The id of the repair issue saying an endpoint's answers changed shape."""
     return f"answers_changed_{endpoint}_{entry_id}"
 
 
