@@ -264,7 +264,8 @@ class SmartSenseOptionsFlow(OptionsFlowWithReload):
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="not_loaded")
         current = selection_of(entry.options)
-        locations = entry.runtime_data.coordinator.locations
+        data = entry.runtime_data.coordinator.data
+        locations = summarize(data.listed)
         if current != ALL_LOCATIONS:
             # A chosen location that SmartSense does not list now stays offered.
             locations = {key: LocationSummary(None, 0) for key in current} | locations
@@ -273,7 +274,7 @@ class SmartSenseOptionsFlow(OptionsFlowWithReload):
             # The user's choice, so at once: the coordinator only removes what
             # SmartSense stopped listing.
             registry = dr.async_get(self.hass)
-            for asset in entry.runtime_data.coordinator.data.assets.values():
+            for asset in data.assets.values():
                 device = registry.async_get_device_by_identifier(
                     (DOMAIN, asset.id), entry.entry_id
                 )
