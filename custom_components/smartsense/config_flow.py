@@ -40,7 +40,6 @@ from .locations import (
     ALL_LOCATIONS,
     CONF_LOCATIONS,
     LocationSummary,
-    Selection,
     as_stored,
     chosen,
     is_selected,
@@ -56,13 +55,8 @@ if TYPE_CHECKING:
     from .runtime import SmartSenseConfigEntry
 
 _SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-_URL = vol.Schema(
-    {
-        vol.Required(CONF_URL, default=DEFAULT_BASE_URL): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.URL)
-        )
-    }
-)
+_ADDRESS = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_URL = vol.Schema({vol.Required(CONF_URL, default=DEFAULT_BASE_URL): _ADDRESS})
 _CREDENTIALS = vol.Schema(
     {vol.Required(CONF_CLIENT_ID): str, vol.Required(CONF_CLIENT_SECRET): _SECRET}
 )
@@ -86,7 +80,7 @@ class _Checked:
     """The form's errors and the texts they need, else the account's locations."""
 
     errors: dict[str, str] = field(default_factory=dict)
-    placeholders: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
     locations: dict[str, LocationSummary] = field(default_factory=dict)
 
 
@@ -147,29 +141,35 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             await self.async_set_unique_id(user_input[CONF_CLIENT_ID])
             self._abort_if_unique_id_configured()
-            data = {
-                CONF_CLIENT_ID: user_input[CONF_CLIENT_ID],
-                CONF_CLIENT_SECRET: user_input[CONF_CLIENT_SECRET],
-                CONF_URL: user_input[SECTION_ADVANCED][CONF_URL],
-            }
+            data = {**user_input, **user_input[SECTION_ADVANCED]}
+            del data[SECTION_ADVANCED]
             checked = await _check(self.hass, data)
             if CONF_URL in checked.errors:
                 # Flagged at the section that holds the URL.
                 checked.errors[SECTION_ADVANCED] = checked.errors.pop(CONF_URL)
             if not checked.errors:
                 self._data, self._locations = data, checked.locations
-                if len(self._locations) > 1:
-                    return await self.async_step_locations()
-                return self._create_entry(ALL_LOCATIONS)
-        return self._form("user", _USER_SCHEMA, user_input, checked)
+                return await self.async_step_locations()
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(_USER_SCHEMA, user_input),
+            errors=checked.errors,
+            description_placeholders={"web_app_url": WEB_APP_URL, **checked.texts},
+        )
 
     async def async_step_locations(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask which of the account's locations to bring in."""
+        """Ask which of the account's locations to bring in, if there is a choice."""
         choice, errors = chosen(user_input, self._locations)
+        if len(self._locations) < 2:
+            choice = ALL_LOCATIONS
         if choice is not None:
-            return self._create_entry(choice)
+            return self.async_create_entry(
+                title=title(choice, self._locations),
+                data=self._data,
+                options={CONF_LOCATIONS: as_stored(choice)},
+            )
         return self.async_show_form(
             step_id="locations",
             data_schema=self.add_suggested_values_to_schema(
@@ -177,13 +177,6 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
             errors=errors,
             description_placeholders={"count": str(len(self._locations))},
-        )
-
-    def _create_entry(self, selection: Selection) -> ConfigFlowResult:
-        return self.async_create_entry(
-            title=title(selection, self._locations),
-            data=self._data,
-            options={CONF_LOCATIONS: as_stored(selection)},
         )
 
     async def async_step_reauth(
@@ -230,24 +223,11 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
         # What was typed, else what is stored; never the secret.
         suggested = {**entry.data, **(user_input or {})}
         del suggested[CONF_CLIENT_SECRET]
-        return self._form(step_id, schema, suggested, checked)
-
-    def _form(
-        self,
-        step_id: str,
-        schema: vol.Schema,
-        suggested: Mapping[str, Any] | None,
-        checked: _Checked,
-    ) -> ConfigFlowResult:
-        """A credentials form, with what the last check found wrong."""
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
             errors=checked.errors,
-            description_placeholders={
-                "web_app_url": WEB_APP_URL,
-                **checked.placeholders,
-            },
+            description_placeholders={"web_app_url": WEB_APP_URL, **checked.texts},
         )
 
 

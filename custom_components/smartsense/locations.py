@@ -3,16 +3,14 @@
 The selection lives in the entry's options under CONF_LOCATIONS: the string
 ALL_LOCATIONS (locations added to SmartSense later come in too), or a list of
 location ids (a fixed choice: later locations stay out). Assets without a
-location count as the location NO_LOCATION. The config and options flows
-choose with one form (locations_schema, chosen).
+location count as the location NO_LOCATION.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
 from homeassistant.helpers.selector import (
     SelectOptionDict,
@@ -31,8 +29,7 @@ NO_LOCATION: Final = "no_location"
 type Selection = Literal["all"] | frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
-class LocationSummary:
+class LocationSummary(NamedTuple):
     """One location as the asset listing shows it."""
 
     name: str | None
