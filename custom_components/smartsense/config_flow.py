@@ -84,11 +84,13 @@ class _Checked:
     locations: dict[str, LocationSummary] = field(default_factory=dict)
 
 
-async def _check(hass: HomeAssistant, data: Mapping[str, Any]) -> _Checked:
+async def _check(
+    hass: HomeAssistant, data: Mapping[str, Any], url_field: str
+) -> _Checked:
     """Request a token, read the asset listing and an hour of one point's readings.
 
     Both data endpoints are read once, so that an answer in another shape shows
-    here, before the entry exists.
+    here, before the entry exists. A bad URL is flagged at the form's url_field.
     """
     try:
         client = SmartSenseClient(
@@ -98,7 +100,7 @@ async def _check(hass: HomeAssistant, data: Mapping[str, Any]) -> _Checked:
             base_url=data[CONF_URL],
         )
     except ValueError:
-        return _Checked({CONF_URL: "invalid_url"})
+        return _Checked({url_field: "invalid_url"})
     try:
         assets = await client.async_get_assets()
         if points := [point for asset in assets for point in asset.sensor_points]:
@@ -143,10 +145,7 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
             self._abort_if_unique_id_configured()
             data = {**user_input, **user_input[SECTION_ADVANCED]}
             del data[SECTION_ADVANCED]
-            checked = await _check(self.hass, data)
-            if CONF_URL in checked.errors:
-                # Flagged at the section that holds the URL.
-                checked.errors[SECTION_ADVANCED] = checked.errors.pop(CONF_URL)
+            checked = await _check(self.hass, data, SECTION_ADVANCED)
             if not checked.errors:
                 self._data, self._locations = data, checked.locations
                 return await self.async_step_locations()
@@ -215,7 +214,7 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
         """Check the entry's changed data: save it and reload, or ask again."""
         checked = _Checked()
         if user_input is not None:
-            checked = await _check(self.hass, {**entry.data, **user_input})
+            checked = await _check(self.hass, {**entry.data, **user_input}, CONF_URL)
             if not checked.errors:
                 return self.async_update_reload_and_abort(
                     entry, data_updates=user_input

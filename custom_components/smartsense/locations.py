@@ -97,24 +97,17 @@ def locations_schema(
     locations: Mapping[str, LocationSummary], current: Selection
 ) -> vol.Schema:
     """A multi-select of "all locations" and each location with its asset count."""
-    options = [
-        SelectOptionDict(
-            value=ALL_LOCATIONS, label="All locations, including ones added later"
-        )
-    ]
+    labels = {ALL_LOCATIONS: "All locations, including ones added later"}
     for location in sorted(
         locations,
         key=lambda key: (key == NO_LOCATION, name_of(key, locations).casefold()),
     ):
         count = locations[location].assets
         assets = "1 asset" if count == 1 else f"{count} assets"
-        options.append(
-            SelectOptionDict(
-                value=location, label=f"{name_of(location, locations)} ({assets})"
-            )
-        )
+        labels[location] = f"{name_of(location, locations)} ({assets})"
     # "All" ticks everything.
     default = [ALL_LOCATIONS, *locations] if current == ALL_LOCATIONS else current
+    options = [SelectOptionDict(value=key, label=text) for key, text in labels.items()]
     return vol.Schema(
         {
             vol.Required(CONF_LOCATIONS, default=sorted(default)): SelectSelector(
