@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import (
+    SOURCE_REAUTH,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
@@ -188,9 +189,7 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the new client secret; the client id stays the same."""
-        return await self._async_update(
-            "reauth_confirm", self._get_reauth_entry(), _REAUTH_SCHEMA, user_input
-        )
+        return await self._async_update("reauth_confirm", _REAUTH_SCHEMA, user_input)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -199,19 +198,16 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             await self.async_set_unique_id(user_input[CONF_CLIENT_ID])
             self._abort_if_unique_id_mismatch(reason="wrong_account")
-        entry = self._get_reconfigure_entry()
-        return await self._async_update(
-            "reconfigure", entry, _RECONFIGURE_SCHEMA, user_input
-        )
+        return await self._async_update("reconfigure", _RECONFIGURE_SCHEMA, user_input)
 
     async def _async_update(
-        self,
-        step_id: str,
-        entry: SmartSenseConfigEntry,
-        schema: vol.Schema,
-        user_input: dict[str, Any] | None,
+        self, step_id: str, schema: vol.Schema, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         """Check the entry's changed data: save it and reload, or ask again."""
+        if self.source == SOURCE_REAUTH:
+            entry = self._get_reauth_entry()
+        else:
+            entry = self._get_reconfigure_entry()
         checked = _Checked()
         if user_input is not None:
             checked = await _check(self.hass, {**entry.data, **user_input}, CONF_URL)
