@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import (
+    SOURCE_REAUTH,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
@@ -40,7 +41,6 @@ from .locations import (
     ALL_LOCATIONS,
     CONF_LOCATIONS,
     LocationSummary,
-    Selection,
     as_stored,
     chosen,
     is_selected,
@@ -56,13 +56,8 @@ if TYPE_CHECKING:
     from .runtime import SmartSenseConfigEntry
 
 _SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-_URL = vol.Schema(
-    {
-        vol.Required(CONF_URL, default=DEFAULT_BASE_URL): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.URL)
-        )
-    }
-)
+_ADDRESS = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_URL = vol.Schema({vol.Required(CONF_URL, default=DEFAULT_BASE_URL): _ADDRESS})
 _CREDENTIALS = vol.Schema(
     {vol.Required(CONF_CLIENT_ID): str, vol.Required(CONF_CLIENT_SECRET): _SECRET}
 )
@@ -86,15 +81,17 @@ class _Checked:
     """The form's errors and the texts they need, else the account's locations."""
 
     errors: dict[str, str] = field(default_factory=dict)
-    placeholders: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
     locations: dict[str, LocationSummary] = field(default_factory=dict)
 
 
-async def _check(hass: HomeAssistant, data: Mapping[str, Any]) -> _Checked:
+async def _check(
+    hass: HomeAssistant, data: Mapping[str, Any], url_field: str
+) -> _Checked:
     """Request a token, read the asset listing and an hour of one point's readings.
 
     Both data endpoints are read once, so that an answer in another shape shows
-    here, before the entry exists.
+    here, before the entry exists. A bad URL is flagged at the form's url_field.
     """
     try:
         client = SmartSenseClient(
@@ -104,7 +101,7 @@ async def _check(hass: HomeAssistant, data: Mapping[str, Any]) -> _Checked:
             base_url=data[CONF_URL],
         )
     except ValueError:
-        return _Checked({CONF_URL: "invalid_url"})
+        return _Checked({url_field: "invalid_url"})
     try:
         assets = await client.async_get_assets()
         if points := [point for asset in assets for point in asset.sensor_points]:
@@ -147,29 +144,32 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             await self.async_set_unique_id(user_input[CONF_CLIENT_ID])
             self._abort_if_unique_id_configured()
-            data = {
-                CONF_CLIENT_ID: user_input[CONF_CLIENT_ID],
-                CONF_CLIENT_SECRET: user_input[CONF_CLIENT_SECRET],
-                CONF_URL: user_input[SECTION_ADVANCED][CONF_URL],
-            }
-            checked = await _check(self.hass, data)
-            if CONF_URL in checked.errors:
-                # Flagged at the section that holds the URL.
-                checked.errors[SECTION_ADVANCED] = checked.errors.pop(CONF_URL)
+            data = {**user_input, **user_input[SECTION_ADVANCED]}
+            del data[SECTION_ADVANCED]
+            checked = await _check(self.hass, data, SECTION_ADVANCED)
             if not checked.errors:
                 self._data, self._locations = data, checked.locations
-                if len(self._locations) > 1:
-                    return await self.async_step_locations()
-                return self._create_entry(ALL_LOCATIONS)
-        return self._form("user", _USER_SCHEMA, user_input, checked)
+                return await self.async_step_locations()
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(_USER_SCHEMA, user_input),
+            errors=checked.errors,
+            description_placeholders={"web_app_url": WEB_APP_URL, **checked.texts},
+        )
 
     async def async_step_locations(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask which of the account's locations to bring in."""
+        """Ask which of the account's locations to bring in, if there is a choice."""
         choice, errors = chosen(user_input, self._locations)
+        if len(self._locations) < 2:
+            choice = ALL_LOCATIONS
         if choice is not None:
-            return self._create_entry(choice)
+            return self.async_create_entry(
+                title=title(choice, self._locations),
+                data=self._data,
+                options={CONF_LOCATIONS: as_stored(choice)},
+            )
         return self.async_show_form(
             step_id="locations",
             data_schema=self.add_suggested_values_to_schema(
@@ -177,13 +177,6 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
             errors=errors,
             description_placeholders={"count": str(len(self._locations))},
-        )
-
-    def _create_entry(self, selection: Selection) -> ConfigFlowResult:
-        return self.async_create_entry(
-            title=title(selection, self._locations),
-            data=self._data,
-            options={CONF_LOCATIONS: as_stored(selection)},
         )
 
     async def async_step_reauth(
@@ -196,9 +189,7 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the new client secret; the client id stays the same."""
-        return await self._async_update(
-            "reauth_confirm", self._get_reauth_entry(), _REAUTH_SCHEMA, user_input
-        )
+        return await self._async_update("reauth_confirm", _REAUTH_SCHEMA, user_input)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -207,22 +198,19 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             await self.async_set_unique_id(user_input[CONF_CLIENT_ID])
             self._abort_if_unique_id_mismatch(reason="wrong_account")
-        entry = self._get_reconfigure_entry()
-        return await self._async_update(
-            "reconfigure", entry, _RECONFIGURE_SCHEMA, user_input
-        )
+        return await self._async_update("reconfigure", _RECONFIGURE_SCHEMA, user_input)
 
     async def _async_update(
-        self,
-        step_id: str,
-        entry: SmartSenseConfigEntry,
-        schema: vol.Schema,
-        user_input: dict[str, Any] | None,
+        self, step_id: str, schema: vol.Schema, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         """Check the entry's changed data: save it and reload, or ask again."""
+        if self.source == SOURCE_REAUTH:
+            entry = self._get_reauth_entry()
+        else:
+            entry = self._get_reconfigure_entry()
         checked = _Checked()
         if user_input is not None:
-            checked = await _check(self.hass, {**entry.data, **user_input})
+            checked = await _check(self.hass, {**entry.data, **user_input}, CONF_URL)
             if not checked.errors:
                 return self.async_update_reload_and_abort(
                     entry, data_updates=user_input
@@ -230,24 +218,11 @@ class SmartSenseConfigFlow(ConfigFlow, domain=DOMAIN):
         # What was typed, else what is stored; never the secret.
         suggested = {**entry.data, **(user_input or {})}
         del suggested[CONF_CLIENT_SECRET]
-        return self._form(step_id, schema, suggested, checked)
-
-    def _form(
-        self,
-        step_id: str,
-        schema: vol.Schema,
-        suggested: Mapping[str, Any] | None,
-        checked: _Checked,
-    ) -> ConfigFlowResult:
-        """A credentials form, with what the last check found wrong."""
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
             errors=checked.errors,
-            description_placeholders={
-                "web_app_url": WEB_APP_URL,
-                **checked.placeholders,
-            },
+            description_placeholders={"web_app_url": WEB_APP_URL, **checked.texts},
         )
 
 
@@ -264,7 +239,8 @@ class SmartSenseOptionsFlow(OptionsFlowWithReload):
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="not_loaded")
         current = selection_of(entry.options)
-        locations = entry.runtime_data.coordinator.locations
+        data = entry.runtime_data.coordinator.data
+        locations = summarize(data.listed)
         if current != ALL_LOCATIONS:
             # A chosen location that SmartSense does not list now stays offered.
             locations = {key: LocationSummary(None, 0) for key in current} | locations
@@ -273,7 +249,7 @@ class SmartSenseOptionsFlow(OptionsFlowWithReload):
             # The user's choice, so at once: the coordinator only removes what
             # SmartSense stopped listing.
             registry = dr.async_get(self.hass)
-            for asset in entry.runtime_data.coordinator.data.assets.values():
+            for asset in data.assets.values():
                 device = registry.async_get_device_by_identifier(
                     (DOMAIN, asset.id), entry.entry_id
                 )

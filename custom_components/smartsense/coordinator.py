@@ -26,7 +26,7 @@ from .api import (
     SmartSenseUnexpectedAnswerError,
 )
 from .const import DOMAIN, LOGGER, WEB_APP_URL
-from .locations import LocationSummary, selected, selection_of, summarize
+from .locations import selected, selection_of
 from .unexpected import answers_changed_issue_id, async_answers_changed
 
 if TYPE_CHECKING:
@@ -38,10 +38,6 @@ if TYPE_CHECKING:
 # Home Assistant's rule: users who want other timing disable polling for the
 # entry and call homeassistant.update_entity themselves.
 REPORT_INTERVAL = timedelta(minutes=15)
-# A reading older than this many report intervals is not shown as current.
-STALE_INTERVALS = 3
-# Data refused this long (with tokens still issued) raises a repair issue.
-ACCESS_REFUSED_REPAIR_AFTER = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +56,12 @@ class SmartSenseData:
     contradiction: str | None
 
     def is_stale(self, point_id: str, now: datetime) -> bool:
-        """Whether a point's newest reading is too old to be shown as current."""
+        """Whether a point's newest reading is over three report intervals old."""
         point = self.points.get(point_id)
         if point is None or point.last_reading is None:
             return False
         interval = self.intervals.get(point_id, REPORT_INTERVAL)
-        return now - point.last_reading.timestamp > STALE_INTERVALS * interval
+        return now - point.last_reading.timestamp > 3 * interval
 
 
 class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
@@ -86,8 +82,6 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         )
         self.client = client
         self.last_retry_after: float | None = None
-        # The locations the entry brings in (see locations).
-        self.selection = selection_of(entry.options)
 
     @override
     async def _async_update_data(self) -> SmartSenseData:
@@ -119,9 +113,9 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
                 retry_after=wait,
             ) from err
         except SmartSenseAccessRefusedError as err:
-            # An outage, not refused credentials: polling goes on; a lasting
-            # one is worth a repair issue.
-            if err.refused_for >= ACCESS_REFUSED_REPAIR_AFTER.total_seconds():
+            # An outage, not refused credentials: polling goes on; one that
+            # lasts a day (with tokens still issued) is worth a repair issue.
+            if err.refused_for >= timedelta(days=1).total_seconds():
                 ir.async_create_issue(
                     self.hass,
                     DOMAIN,
@@ -153,23 +147,17 @@ class SmartSenseCoordinator(TimestampDataUpdateCoordinator[SmartSenseData]):
         await asyncio.sleep(0)
         self.last_retry_after = None
         entry_id = self.config_entry.entry_id
-        for issue_id in (
-            f"access_refused_{entry_id}",
-            answers_changed_issue_id(entry_id, "assets"),
-        ):
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+        ir.async_delete_issue(self.hass, DOMAIN, f"access_refused_{entry_id}")
+        ir.async_delete_issue(
+            self.hass, DOMAIN, answers_changed_issue_id(entry_id, "assets")
+        )
         return self._index(assets, contradiction)
-
-    @property
-    def locations(self) -> dict[str, LocationSummary]:
-        """Every location of the last listing, summed up when asked for."""
-        return summarize(self.data.listed)
 
     def _index(self, listed: list[Asset], contradiction: str | None) -> SmartSenseData:
         # The one place that leaves out the locations the user did not choose.
         # Comprehensions and locals: at 10,000 sensor points these loops cost
         # milliseconds on every poll.
-        assets = selected(listed, self.selection)
+        assets = selected(listed, selection_of(self.config_entry.options))
         points = {point.id: point for asset in assets for point in asset.sensor_points}
         asset_of_point = {
             point.id: asset.id for asset in assets for point in asset.sensor_points

@@ -9,7 +9,7 @@ from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from homeassistant.util import dt as dt_util
 
 from .coordinator import REPORT_INTERVAL
-from .locations import as_stored, is_selected
+from .locations import as_stored, is_selected, selection_of, summarize
 from .unexpected import LOGGED_REPORTS
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ async def async_get_config_entry_diagnostics(
     coordinator = entry.runtime_data.coordinator
     data = coordinator.data
     now = dt_util.utcnow()
+    selection = selection_of(entry.options)
     backfill = entry.runtime_data.backfill
     stored = backfill.as_dict()
     return {
@@ -45,13 +46,13 @@ async def async_get_config_entry_diagnostics(
         },
         # Location ids and asset counts only: names may say where a site is.
         "locations": {
-            "selection": as_stored(coordinator.selection),
+            "selection": as_stored(selection),
             "listed": {
                 location: {
                     "assets": summary.assets,
-                    "selected": is_selected(location, coordinator.selection),
+                    "selected": is_selected(location, selection),
                 }
-                for location, summary in sorted(coordinator.locations.items())
+                for location, summary in sorted(summarize(data.listed).items())
             },
         },
         "counts": {

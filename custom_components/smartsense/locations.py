@@ -3,16 +3,14 @@
 The selection lives in the entry's options under CONF_LOCATIONS: the string
 ALL_LOCATIONS (locations added to SmartSense later come in too), or a list of
 location ids (a fixed choice: later locations stay out). Assets without a
-location count as the location NO_LOCATION. The config and options flows
-choose with one form (locations_schema, chosen).
+location count as the location NO_LOCATION.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
 from homeassistant.helpers.selector import (
     SelectOptionDict,
@@ -31,8 +29,7 @@ NO_LOCATION: Final = "no_location"
 type Selection = Literal["all"] | frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
-class LocationSummary:
+class LocationSummary(NamedTuple):
     """One location as the asset listing shows it."""
 
     name: str | None
@@ -100,24 +97,17 @@ def locations_schema(
     locations: Mapping[str, LocationSummary], current: Selection
 ) -> vol.Schema:
     """A multi-select of "all locations" and each location with its asset count."""
-    options = [
-        SelectOptionDict(
-            value=ALL_LOCATIONS, label="All locations, including ones added later"
-        )
-    ]
+    labels = {ALL_LOCATIONS: "All locations, including ones added later"}
     for location in sorted(
         locations,
         key=lambda key: (key == NO_LOCATION, name_of(key, locations).casefold()),
     ):
         count = locations[location].assets
         assets = "1 asset" if count == 1 else f"{count} assets"
-        options.append(
-            SelectOptionDict(
-                value=location, label=f"{name_of(location, locations)} ({assets})"
-            )
-        )
+        labels[location] = f"{name_of(location, locations)} ({assets})"
     # "All" ticks everything.
     default = [ALL_LOCATIONS, *locations] if current == ALL_LOCATIONS else current
+    options = [SelectOptionDict(value=key, label=text) for key, text in labels.items()]
     return vol.Schema(
         {
             vol.Required(CONF_LOCATIONS, default=sorted(default)): SelectSelector(
