@@ -26,7 +26,7 @@ _SHARED = (type, types.ModuleType, types.BuiltinFunctionType)
 # Attributes of an entity that the integration's own code sets.
 _OURS = ("_asset", "_attr_translation_placeholders", "entity_description")
 # Attributes of the coordinator that the integration's subclass sets.
-_COORDINATOR = frozenset(["client", "last_retry_after", "selection", "data"])
+_COORDINATOR = frozenset(["client", "last_retry_after", "data"])
 
 
 def tracked_ids() -> set[int]:
