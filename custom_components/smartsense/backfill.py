@@ -190,24 +190,22 @@ class Backfill:
 
     async def _async_fill(self, data: SmartSenseData) -> None:
         budget, now = MAX_REQUESTS, dt_util.utcnow()
+        entry = self._coordinator.config_entry
         # Only hours that ended SETTLE ago are final.
         final = hour_of(now - SETTLE)
-        work = [(point_id, gap, False) for point_id, gap in self.gaps.items()] + [
-            (point_id, gap, True)
-            for point_id, gap in self.rechecks.items()
-            if gap.due and gap.due <= now
+        due_rechecks = [
+            (p, gap) for p, gap in self.rechecks.items() if gap.due and gap.due <= now
         ]
-        for point_id, gap, recheck in work:
-            if point_id not in data.points:
+        for point_id, gap in [*self.gaps.items(), *due_rechecks]:
+            if (point := data.points.get(point_id)) is None:
                 continue  # not listed now: its gap waits for its return
             first = hour_of(gap.start)
             end = min(hour_of(gap.end) + HOUR, final)
             if end <= first:
                 continue  # not one final hour yet
-            requests = math.ceil((end - first) / timedelta(days=7))
-            if requests > budget:
+            budget -= math.ceil((end - first) / timedelta(days=7))
+            if budget < 0:
                 return
-            budget -= requests
             try:
                 readings = await self._coordinator.client.async_get_readings(
                     point_id, first, end
@@ -216,22 +214,16 @@ class Backfill:
                 # Paused until the next poll (the client waits out a Retry-After).
                 self.last_error = str(err)
                 if isinstance(err, SmartSenseUnexpectedAnswerError):
-                    async_answers_changed(
-                        self._hass, self._coordinator.config_entry, "readings", err
-                    )
+                    async_answers_changed(self._hass, entry, "readings", err)
                 return
             self.last_error = None
             ir.async_delete_issue(
-                self._hass,
-                DOMAIN,
-                answers_changed_issue_id(
-                    self._coordinator.config_entry.entry_id, "readings"
-                ),
+                self._hass, DOMAIN, answers_changed_issue_id(entry.entry_id, "readings")
             )
-            if not import_readings(self._hass, data.points[point_id], readings):
+            if not import_readings(self._hass, point, readings):
                 self.gaps.pop(point_id, None)
                 self.rechecks.pop(point_id, None)
-            elif recheck:
+            elif gap.due:  # a recheck
                 del self.rechecks[point_id]
             else:
                 if end > gap.end:

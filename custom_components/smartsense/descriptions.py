@@ -46,12 +46,13 @@ class Limits:
 _TEMPERATURE = SensorDeviceClass.TEMPERATURE
 _CELSIUS, _FAHRENHEIT = UnitOfTemperature.CELSIUS, UnitOfTemperature.FAHRENHEIT
 _PERCENT = Limits(0.0, 100.0)
+type _Kind = tuple[SensorDeviceClass | None, str | None, Limits]
 # What Home Assistant makes of a reading type in a SmartSense unit: the device
 # class and unit with which it names the entity, converts units (°F/°C, Pa/psi)
 # and keeps comparable statistics, and the plausible values. A value outside
 # them (1e308 from a glitch, an error code such as -999) is no measurement: it
 # is shown as unknown. Any other kind of reading is a plain finite number.
-_KINDS: dict[str, dict[str, tuple[SensorDeviceClass, str, Limits]]] = {
+_KINDS: dict[str, dict[str, _Kind]] = {
     # Air: colder than an ultra-low freezer (-86 °C), hotter than any room,
     # fridge or warming cabinet.
     ReadingType.TEMPERATURE: {
@@ -107,9 +108,7 @@ class SmartSenseBinarySensorEntityDescription(
     is_on_fn: Callable[[SensorPoint, bool], bool | None]
 
 
-def reading_kind(
-    point: SensorPoint,
-) -> tuple[SensorDeviceClass | None, str | None, Limits]:
+def reading_kind(point: SensorPoint) -> _Kind:
     """The device class, Home Assistant unit and plausible values of a reading."""
     unit = None if point.unit == Unit.NONE else point.unit
     kinds = _KINDS.get(point.reading_type, {})
@@ -117,10 +116,9 @@ def reading_kind(
 
 
 @cache
-def _reading_description(
-    device_class: SensorDeviceClass | None, native_unit: str | None, limits: Limits
-) -> SmartSenseSensorEntityDescription:
+def _reading_description(kind: _Kind) -> SmartSenseSensorEntityDescription:
     # One per kind of reading, shared by the points of that kind.
+    device_class, native_unit, limits = kind
     return SmartSenseSensorEntityDescription(
         key=READING,
         translation_key="reading",
@@ -208,7 +206,7 @@ def sensor_descriptions(point: SensorPoint) -> list[SmartSenseSensorEntityDescri
     """The sensors of a point: its numeric reading (not a door's) and diagnostics."""
     if point.reading_type == ReadingType.DOOR_OPEN:
         return list(DIAGNOSTIC_SENSORS)
-    return [_reading_description(*reading_kind(point)), *DIAGNOSTIC_SENSORS]
+    return [_reading_description(reading_kind(point)), *DIAGNOSTIC_SENSORS]
 
 
 def binary_sensor_descriptions(

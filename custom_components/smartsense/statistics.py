@@ -6,7 +6,7 @@ hours twice changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
 from datetime import datetime
 
 from homeassistant.components.recorder.models import (
@@ -46,15 +46,11 @@ def import_readings(
     device_class, native_unit, limits = reading_kind(point)
     unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
     converter = UNIT_CONVERTERS.get(device_class)
-    convert: Callable[[float], float] = (
-        converter.converter_factory(native_unit, unit) if converter else float
-    )
-    hours: dict[datetime, list[float]] = {}
+    convert = converter.converter_factory(native_unit, unit) if converter else float
+    hours: defaultdict[datetime, list[float]] = defaultdict(list)
     for reading in readings:
         if reading.value in limits:
-            hours.setdefault(hour_of(reading.timestamp), []).append(
-                convert(reading.value)
-            )
+            hours[hour_of(reading.timestamp)].append(convert(reading.value))
     if not hours:
         return True
     LOGGER.debug("Importing %s hours of statistics for %s", len(hours), entity_id)
