@@ -3,7 +3,6 @@
 import asyncio
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from functools import partial
 import ipaddress
 import logging
 import time
@@ -22,7 +21,7 @@ from .errors import (
     SmartSenseUnexpectedAnswerError,
 )
 from .listing import read_listing
-from .rate_limit import READINGS, RetryAfterGate
+from .rate_limit import RetryAfterGate
 from .token import AUTH_PATH, TOKEN_FORM, read_token
 
 _LOGGER = logging.getLogger(__name__)
@@ -56,17 +55,21 @@ class SmartSenseClient:
         clock: Callable[[], float] | None = None,
     ) -> None:
         """Bind the client to a session and credentials; refuse unsafe URLs."""
+        url = URL(base_url)
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError("the API URL must be an http(s) URL with a host")
+        if url.scheme == "http" and not _is_loopback(url.host):
+            raise ValueError("plain http is only allowed to a loopback host")
+        self._base_url = url
         self._basic_auth = aiohttp.encode_basic_auth(client_id, client_secret)
         self._clock = clock or _monotonic
         self._session = session
-        self._base_url = _check_base_url(base_url)
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
         self._gate = RetryAfterGate(self._clock)
         self._token: str | None = None
         self._token_valid_until = 0.0
         self._token_lock = asyncio.Lock()
-        # Monotonic time of the first refused data request since the last
-        # successful one, or None.
+        # When data was first refused since the last success (monotonic), or None.
         self._refused_since: float | None = None
 
     async def async_get_asset_page(
@@ -74,7 +77,7 @@ class SmartSenseClient:
     ) -> AssetPage:
         """Read one page of the asset listing."""
         query = contract.assets_query(page, page_size)
-        body = await self._get(contract.ASSETS_PATH, query, "assets")
+        body = await self._get(contract.ASSETS_PATH, query)
         return decode_asset_page(body)
 
     async def async_get_assets(self) -> list[Asset]:
@@ -98,9 +101,7 @@ class SmartSenseClient:
         while start < end:
             stop = min(start + window, end)
             query = contract.readings_query(start, stop)
-            body = await self._get(
-                contract.READINGS_PATH, query, READINGS, id=sensor_point_id
-            )
+            body = await self._get(contract.READINGS_PATH, query, id=sensor_point_id)
             readings.extend(decode_readings(body))
             start = stop
         return readings
@@ -112,7 +113,7 @@ class SmartSenseClient:
                 status, body = await self._call(
                     "POST",
                     AUTH_PATH,
-                    "token",
+                    AUTH_PATH,
                     self._basic_auth,
                     refused=(400, 401),
                     data=TOKEN_FORM,
@@ -121,29 +122,25 @@ class SmartSenseClient:
                 self._token_valid_until = self._clock() + usable
             return self._token
 
-    async def _get(
-        self, template: str, params: Mapping[str, str], kind: str, **ids: str
-    ) -> bytes:
+    async def _get(self, template: str, params: Mapping[str, str], **ids: str) -> bytes:
         path = template.format(**ids)
-        get = partial(
-            self._call,
-            "GET",
-            path,
-            kind,
-            refused=(401, 403),
-            template=template,
-            params=params,
-        )
-        token = await self._valid_token()
-        status, body = await get(f"Bearer {token}")
-        if status == 401:
+        for renewed in (False, True):
+            token = await self._valid_token()
+            status, body = await self._call(
+                "GET",
+                template,
+                path,
+                f"Bearer {token}",
+                refused=(401, 403),
+                params=params,
+            )
+            if status != 401 or renewed:
+                break
             # Only the token that was refused is dropped: concurrent callers
             # that all got 401 for it then share one renewal.
             if self._token == token:
                 self._token = None
             _LOGGER.debug("Token refused on %s; renewing once", path)
-            token = await self._valid_token()
-            status, body = await get(f"Bearer {token}")
         if status != 200:
             # Credentials that still get tokens are not refused: SmartSense
             # refuses this client its data (for now). The fresh token is kept,
@@ -160,22 +157,17 @@ class SmartSenseClient:
     async def _call(
         self,
         method: str,
+        template: str,
         path: str,
-        kind: str,
         authorization: str,
         *,
         refused: tuple[int, ...],
-        template: str | None = None,
         **kwargs: Any,
     ) -> tuple[int, bytes]:
-        """Send one request: its status (200, or one in ``refused``) and body.
-
-        Any other answer, or a failure, raises its typed error; a data request,
-        named by its path ``template``, answered a 4xx or not JSON is not what
-        SmartSense serves. No request goes out before a ``Retry-After``
-        SmartSense gave for its ``kind`` has passed.
-        """
-        self._gate.check(kind)
+        # Its status (200, or one in ``refused``) and body; anything else raises.
+        # A data request answered a 4xx or not JSON is not what SmartSense
+        # serves: an unexpected answer.
+        self._gate.check(template)
         try:
             async with self._session.request(
                 method,
@@ -187,7 +179,7 @@ class SmartSenseClient:
                 status, content_type = response.status, response.content_type
                 if status == 429:
                     retry_after = response.headers.get("Retry-After")
-                    raise self._gate.hold(kind, path, retry_after)
+                    raise self._gate.hold(template, path, retry_after)
                 json = status == 200 and content_type == "application/json"
                 if json or status in refused:
                     return status, await response.read()
@@ -200,7 +192,7 @@ class SmartSenseClient:
         if status >= 500:
             raise SmartSenseConnectionError(f"SmartSense answered {status} on {path}")
         got = f"status {status} ({content_type})" if status != 200 else content_type
-        if template is None:
+        if template == AUTH_PATH:
             raise SmartSenseResponseError(f"{path} answered {got}")
         report = f"expected JSON with status 200; got {got}"
         raise SmartSenseUnexpectedAnswerError(method, template, status, report)
@@ -211,13 +203,3 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _check_base_url(base_url: str) -> URL:
-    """The API URL; ``ValueError`` unless https, or plain http to a loopback host."""
-    url = URL(base_url)
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError("the API URL must be an http(s) URL with a host")
-    if url.scheme == "http" and not _is_loopback(url.host):
-        raise ValueError("plain http is only allowed to a loopback host")
-    return url
