@@ -36,12 +36,10 @@ def _monotonic() -> float:
 
 
 class SmartSenseClient:
-    """Read-only access to one SmartSense account.
+    """Read-only access to one SmartSense account; ``clock`` gives monotonic seconds.
 
-    The client obtains a bearer token with the client-credentials grant, keeps
-    it until shortly before it expires, and shares one renewal between
-    concurrent callers. ``clock`` gives monotonic seconds (default
-    ``time.monotonic``).
+    Its bearer token (client-credentials grant) is kept until shortly before it
+    expires; concurrent callers share one renewal.
     """
 
     def __init__(
@@ -111,12 +109,7 @@ class SmartSenseClient:
             if self._token is None or self._clock() >= self._token_valid_until:
                 _LOGGER.debug("Requesting a SmartSense access token")
                 status, body = await self._call(
-                    "POST",
-                    AUTH_PATH,
-                    AUTH_PATH,
-                    self._basic_auth,
-                    refused=(400, 401),
-                    data=TOKEN_FORM,
+                    "POST", AUTH_PATH, AUTH_PATH, self._basic_auth, data=TOKEN_FORM
                 )
                 self._token, usable = read_token(status, body)
                 self._token_valid_until = self._clock() + usable
@@ -127,12 +120,7 @@ class SmartSenseClient:
         for renewed in (False, True):
             token = await self._valid_token()
             status, body = await self._call(
-                "GET",
-                template,
-                path,
-                f"Bearer {token}",
-                refused=(401, 403),
-                params=params,
+                "GET", template, path, f"Bearer {token}", params=params
             )
             if status != 401 or renewed:
                 break
@@ -155,18 +143,13 @@ class SmartSenseClient:
         return body
 
     async def _call(
-        self,
-        method: str,
-        template: str,
-        path: str,
-        authorization: str,
-        *,
-        refused: tuple[int, ...],
-        **kwargs: Any,
+        self, method: str, template: str, path: str, authorization: str, **kwargs: Any
     ) -> tuple[int, bytes]:
-        # Its status (200, or one in ``refused``) and body; anything else raises.
-        # A data request answered a 4xx or not JSON is not what SmartSense
-        # serves: an unexpected answer.
+        # Its status and body when JSON with 200, or a refusal for the caller to
+        # judge (OAuth2's 400 or 401 on the token; 401 or 403 on data); anything
+        # else raises. A data request answered a 4xx or not JSON is not what
+        # SmartSense serves: an unexpected answer.
+        refused = (400, 401) if template == AUTH_PATH else (401, 403)
         self._gate.check(template)
         try:
             async with self._session.request(
