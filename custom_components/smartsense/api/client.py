@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 import ipaddress
 import logging
 import time
@@ -75,8 +75,7 @@ class SmartSenseClient:
     ) -> AssetPage:
         """Read one page of the asset listing."""
         query = contract.assets_query(page, page_size)
-        body = await self._get(contract.ASSETS_PATH, query)
-        return decode_asset_page(body)
+        return decode_asset_page(await self._get(contract.ASSETS_PATH, query))
 
     async def async_get_assets(self) -> list[Asset]:
         """Read every asset, with its sensor points, across all pages.
@@ -94,10 +93,9 @@ class SmartSenseClient:
             raise ValueError("start and end must be timezone-aware")
         if start > end:
             raise ValueError("start is after end")
-        window = timedelta(days=contract.MAX_READINGS_WINDOW_DAYS)
         readings: list[Reading] = []
         while start < end:
-            stop = min(start + window, end)
+            stop = min(start + contract.MAX_READINGS_WINDOW, end)
             query = contract.readings_query(start, stop)
             body = await self._get(contract.READINGS_PATH, query, id=sensor_point_id)
             readings.extend(decode_readings(body))
@@ -145,10 +143,9 @@ class SmartSenseClient:
     async def _call(
         self, method: str, template: str, path: str, authorization: str, **kwargs: Any
     ) -> tuple[int, bytes]:
-        # Its status and body when JSON with 200, or a refusal for the caller to
-        # judge (OAuth2's 400 or 401 on the token; 401 or 403 on data); anything
-        # else raises. A data request answered a 4xx or not JSON is not what
-        # SmartSense serves: an unexpected answer.
+        # A JSON 200, or a refusal for the caller to judge (OAuth2's 400 or 401
+        # on the token, 401 or 403 on data); anything else raises, a data answer
+        # as unexpected: a 4xx or not JSON is not what SmartSense serves.
         refused = (400, 401) if template == AUTH_PATH else (401, 403)
         self._gate.check(template)
         try:

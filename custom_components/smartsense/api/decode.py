@@ -72,9 +72,12 @@ def decode_readings(body: bytes) -> list[Reading]:
         readings = _READINGS.decode(body).data
     except msgspec.DecodeError, RecursionError:
         answer = _lenient(body, Readings[Any], _READINGS_SHAPE, READINGS_PATH)
-        readings = [
-            reading for item in answer.data if (reading := _reading(item)) is not None
-        ]
+        readings = []
+        for item in answer.data:
+            try:
+                readings.append(msgspec.convert(item, Reading))
+            except msgspec.ValidationError as err:
+                _LOGGER.debug("Skipping malformed reading: %s", err)
     readings.sort(key=attrgetter("timestamp"))
     return readings
 
@@ -133,11 +136,3 @@ def _sensor_point(item: Any, asset_id: str) -> SensorPoint | None:
                 err,
             )
     return msgspec.structs.replace(point, **nested)
-
-
-def _reading(item: Any) -> Reading | None:
-    try:
-        return msgspec.convert(item, Reading)
-    except msgspec.ValidationError as err:
-        _LOGGER.debug("Skipping malformed reading: %s", err)
-        return None

@@ -36,10 +36,7 @@ class SmartSenseResponseError(SmartSenseError):
 
 
 class SmartSenseUnexpectedAnswerError(SmartSenseResponseError):
-    """A data answer is not in the shape this version knows.
-
-    ``path`` is the path template (no id); ``report`` never quotes a value.
-    """
+    """A data answer in a shape this version does not know; ``path`` is a template."""
 
     def __init__(self, method: str, path: str, status: int, report: str) -> None:
         """Carry the request, the HTTP status and the shape report."""

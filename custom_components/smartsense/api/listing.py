@@ -1,6 +1,7 @@
 """Reading the whole asset listing page by page, and judging its paging."""
 
 from collections.abc import Awaitable, Callable
+from itertools import count
 import logging
 
 from .contract import Asset, AssetPage
@@ -53,8 +54,7 @@ async def _walk(get_page: Callable[[int], Awaitable[AssetPage]]) -> list[Asset] 
     seen: set[str] = set()
     received = total = 0
     contradiction: str | None = None
-    page_number = 1
-    while True:
+    for page_number in count(1):
         page = await get_page(page_number)
         # Each page's ids once, and set operations: this runs for every asset
         # on every poll (docs/performance.md).
@@ -83,7 +83,6 @@ async def _walk(get_page: Callable[[int], Awaitable[AssetPage]]) -> list[Asset] 
             not full and (contradiction is not None or received >= total)
         ):
             break
-        page_number += 1
     if contradiction is not None:
         raise SmartSenseListingError(contradiction, assets)
     return assets

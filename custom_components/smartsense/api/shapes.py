@@ -75,20 +75,18 @@ class _Part:
 
     def report(self, path: str) -> str | None:
         """What every item gets wrong here (see ``_SYSTEMATIC``), if anything."""
-        if path and self.items < _SYSTEMATIC:
-            return None
         names = sorted(
             name for name, got in self.wrong.items() if len(got) == self.items
         )
-        if not names:
+        if not names or (path and self.items < _SYSTEMATIC):
             return None
         declared = {each.encode_name: each.type for each in self.kind.fields}
         expected = ", ".join(_named(name, _expected(declared[name])) for name in names)
         firsts = [(name, self.wrong[name][0]) for name in names]
         got = [_named(name, first) for name, first in firsts if first != "missing"]
-        shown = sorted(key for key in self.extra if _FIELD_NAME.fullmatch(key))
-        got += [_named(key, self.extra[key]) for key in shown[:_SHOWN_KEYS]]
-        if others := len(self.extra) - len(shown[:_SHOWN_KEYS]):
+        shown = sorted(filter(_FIELD_NAME.fullmatch, self.extra))[:_SHOWN_KEYS]
+        got += [_named(key, self.extra[key]) for key in shown]
+        if others := len(self.extra) - len(shown):
             got.append(f"{others} other keys")
         where = f"in `{path}`, " if path else ""
         return f"{where}expected {expected}; got {', '.join(got) or 'neither'}"
