@@ -143,9 +143,9 @@ class SmartSenseClient:
     async def _call(
         self, method: str, template: str, path: str, authorization: str, **kwargs: Any
     ) -> tuple[int, bytes]:
-        # A JSON 200, or a refusal for the caller to judge (OAuth2's 400 or 401
-        # on the token, 401 or 403 on data); anything else raises, a data answer
-        # as unexpected: a 4xx or not JSON is not what SmartSense serves.
+        # Returns a JSON 200 or a refusal for the caller to judge (OAuth2's 400
+        # or 401 on the token, 401 or 403 on data); anything else raises. A data
+        # request answered a 4xx or not JSON is not what SmartSense serves.
         refused = (400, 401) if template == AUTH_PATH else (401, 403)
         self._gate.check(template)
         try:

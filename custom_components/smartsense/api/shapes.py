@@ -125,7 +125,8 @@ def check_shape(answer: Any, kind: inspect.StructType, path: str) -> None:
     if isinstance(answer, dict):
         parts: dict[str, _Part] = {}
         _walk(answer, kind, "", parts)
-        report = "; ".join(filter(None, (p.report(at) for at, p in parts.items())))
+        reports = (part.report(place) for place, part in parts.items())
+        report = "; ".join(filter(None, reports))
     else:
         fields = ", ".join(
             _named(f.encode_name, _expected(f.type)) for f in kind.fields if f.required
