@@ -1,7 +1,4 @@
-"""A client for the SmartSense API (Digi International), built on aiohttp and msgspec.
-
-Nothing in this package knows of Home Assistant.
-"""
+"""The SmartSense API (Digi International) client; it knows nothing of Home Assistant."""
 
 from .client import (
     DEFAULT_BASE_URL as DEFAULT_BASE_URL,

@@ -2,8 +2,7 @@
 
 import asyncio
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
-from functools import partial
+from datetime import datetime
 import ipaddress
 import logging
 import time
@@ -22,7 +21,7 @@ from .errors import (
     SmartSenseUnexpectedAnswerError,
 )
 from .listing import read_listing
-from .rate_limit import READINGS, RetryAfterGate
+from .rate_limit import RetryAfterGate
 from .token import AUTH_PATH, TOKEN_FORM, read_token
 
 _LOGGER = logging.getLogger(__name__)
@@ -37,12 +36,10 @@ def _monotonic() -> float:
 
 
 class SmartSenseClient:
-    """Read-only access to one SmartSense account.
+    """Read-only access to one SmartSense account; ``clock`` gives monotonic seconds.
 
-    The client obtains a bearer token with the client-credentials grant, keeps
-    it until shortly before it expires, and shares one renewal between
-    concurrent callers. ``clock`` gives monotonic seconds (default
-    ``time.monotonic``).
+    Its bearer token (client-credentials grant) is kept until shortly before it
+    expires; concurrent callers share one renewal.
     """
 
     def __init__(
@@ -56,17 +53,21 @@ class SmartSenseClient:
         clock: Callable[[], float] | None = None,
     ) -> None:
         """Bind the client to a session and credentials; refuse unsafe URLs."""
+        url = URL(base_url)
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError("the API URL must be an http(s) URL with a host")
+        if url.scheme == "http" and not _is_loopback(url.host):
+            raise ValueError("plain http is only allowed to a loopback host")
+        self._base_url = url
         self._basic_auth = aiohttp.encode_basic_auth(client_id, client_secret)
         self._clock = clock or _monotonic
         self._session = session
-        self._base_url = _check_base_url(base_url)
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
         self._gate = RetryAfterGate(self._clock)
         self._token: str | None = None
         self._token_valid_until = 0.0
         self._token_lock = asyncio.Lock()
-        # Monotonic time of the first refused data request since the last
-        # successful one, or None.
+        # When data was first refused since the last success (monotonic), or None.
         self._refused_since: float | None = None
 
     async def async_get_asset_page(
@@ -74,8 +75,7 @@ class SmartSenseClient:
     ) -> AssetPage:
         """Read one page of the asset listing."""
         query = contract.assets_query(page, page_size)
-        body = await self._get(contract.ASSETS_PATH, query, "assets")
-        return decode_asset_page(body)
+        return decode_asset_page(await self._get(contract.ASSETS_PATH, query))
 
     async def async_get_assets(self) -> list[Asset]:
         """Read every asset, with its sensor points, across all pages.
@@ -93,14 +93,11 @@ class SmartSenseClient:
             raise ValueError("start and end must be timezone-aware")
         if start > end:
             raise ValueError("start is after end")
-        window = timedelta(days=contract.MAX_READINGS_WINDOW_DAYS)
         readings: list[Reading] = []
         while start < end:
-            stop = min(start + window, end)
+            stop = min(start + contract.MAX_READINGS_WINDOW, end)
             query = contract.readings_query(start, stop)
-            body = await self._get(
-                contract.READINGS_PATH, query, READINGS, id=sensor_point_id
-            )
+            body = await self._get(contract.READINGS_PATH, query, id=sensor_point_id)
             readings.extend(decode_readings(body))
             start = stop
         return readings
@@ -110,40 +107,26 @@ class SmartSenseClient:
             if self._token is None or self._clock() >= self._token_valid_until:
                 _LOGGER.debug("Requesting a SmartSense access token")
                 status, body = await self._call(
-                    "POST",
-                    AUTH_PATH,
-                    "token",
-                    self._basic_auth,
-                    refused=(400, 401),
-                    data=TOKEN_FORM,
+                    "POST", AUTH_PATH, AUTH_PATH, self._basic_auth, data=TOKEN_FORM
                 )
                 self._token, usable = read_token(status, body)
                 self._token_valid_until = self._clock() + usable
             return self._token
 
-    async def _get(
-        self, template: str, params: Mapping[str, str], kind: str, **ids: str
-    ) -> bytes:
+    async def _get(self, template: str, params: Mapping[str, str], **ids: str) -> bytes:
         path = template.format(**ids)
-        get = partial(
-            self._call,
-            "GET",
-            path,
-            kind,
-            refused=(401, 403),
-            template=template,
-            params=params,
-        )
-        token = await self._valid_token()
-        status, body = await get(f"Bearer {token}")
-        if status == 401:
+        for renewed in (False, True):
+            token = await self._valid_token()
+            status, body = await self._call(
+                "GET", template, path, f"Bearer {token}", params=params
+            )
+            if status != 401 or renewed:
+                break
             # Only the token that was refused is dropped: concurrent callers
             # that all got 401 for it then share one renewal.
             if self._token == token:
                 self._token = None
             _LOGGER.debug("Token refused on %s; renewing once", path)
-            token = await self._valid_token()
-            status, body = await get(f"Bearer {token}")
         if status != 200:
             # Credentials that still get tokens are not refused: SmartSense
             # refuses this client its data (for now). The fresh token is kept,
@@ -158,24 +141,13 @@ class SmartSenseClient:
         return body
 
     async def _call(
-        self,
-        method: str,
-        path: str,
-        kind: str,
-        authorization: str,
-        *,
-        refused: tuple[int, ...],
-        template: str | None = None,
-        **kwargs: Any,
+        self, method: str, template: str, path: str, authorization: str, **kwargs: Any
     ) -> tuple[int, bytes]:
-        """Send one request: its status (200, or one in ``refused``) and body.
-
-        Any other answer, or a failure, raises its typed error; a data request,
-        named by its path ``template``, answered a 4xx or not JSON is not what
-        SmartSense serves. No request goes out before a ``Retry-After``
-        SmartSense gave for its ``kind`` has passed.
-        """
-        self._gate.check(kind)
+        # Returns a JSON 200 or a refusal for the caller to judge (OAuth2's 400
+        # or 401 on the token, 401 or 403 on data); anything else raises. A data
+        # request answered a 4xx or not JSON is not what SmartSense serves.
+        refused = (400, 401) if template == AUTH_PATH else (401, 403)
+        self._gate.check(template)
         try:
             async with self._session.request(
                 method,
@@ -187,7 +159,7 @@ class SmartSenseClient:
                 status, content_type = response.status, response.content_type
                 if status == 429:
                     retry_after = response.headers.get("Retry-After")
-                    raise self._gate.hold(kind, path, retry_after)
+                    raise self._gate.hold(template, path, retry_after)
                 json = status == 200 and content_type == "application/json"
                 if json or status in refused:
                     return status, await response.read()
@@ -200,7 +172,7 @@ class SmartSenseClient:
         if status >= 500:
             raise SmartSenseConnectionError(f"SmartSense answered {status} on {path}")
         got = f"status {status} ({content_type})" if status != 200 else content_type
-        if template is None:
+        if template == AUTH_PATH:
             raise SmartSenseResponseError(f"{path} answered {got}")
         report = f"expected JSON with status 200; got {got}"
         raise SmartSenseUnexpectedAnswerError(method, template, status, report)
@@ -211,13 +183,3 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _check_base_url(base_url: str) -> URL:
-    """The API URL; ``ValueError`` unless https, or plain http to a loopback host."""
-    url = URL(base_url)
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError("the API URL must be an http(s) URL with a host")
-    if url.scheme == "http" and not _is_loopback(url.host):
-        raise ValueError("plain http is only allowed to a loopback host")
-    return url

@@ -6,7 +6,7 @@ assumption. When the real schema is confirmed, only this module changes: the
 structs below are also the expected shape that ``shapes`` reports against.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 import sys
 from typing import Annotated
@@ -17,7 +17,7 @@ from msgspec import Meta, Struct
 ASSETS_PATH = "/assets"
 READINGS_PATH = "/sensorpoints/{id}/readings"
 MAX_PAGE_SIZE = 500
-MAX_READINGS_WINDOW_DAYS = 7
+MAX_READINGS_WINDOW = timedelta(days=7)
 
 
 def assets_query(page: int, page_size: int) -> dict[str, str]:

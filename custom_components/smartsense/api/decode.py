@@ -1,6 +1,8 @@
 """Decoding SmartSense's data answers against the contract, forgivingly.
 
-A malformed asset, sensor point or reading is skipped with a debug log and the
+An answer is decoded in one call unless something in it is malformed; then it
+is decoded again, its envelope first and then each item on its own. A
+malformed asset, sensor point or reading is skipped with a debug log and the
 rest of the answer is kept; a malformed sensor or last reading loses only
 itself. An answer whose shape differs from the contract (its envelope, or the
 same part in every item) raises ``SmartSenseUnexpectedAnswerError``; any other
@@ -36,25 +38,19 @@ _READINGS = msgspec.json.Decoder(Readings[Reading])
 # would then no longer recognise.
 _PAGE_SHAPE = cast(inspect.StructType, inspect.type_info(Page[Asset]))
 _READINGS_SHAPE = cast(inspect.StructType, inspect.type_info(Readings[Reading]))
-_POINTS = next(
-    field.encode_name
-    for field in msgspec.structs.fields(Asset)
-    if field.name == "sensor_points"
-)
+
+
+def _field(kind: type[msgspec.Struct], name: str) -> msgspec.structs.FieldInfo:
+    return next(field for field in msgspec.structs.fields(kind) if field.name == name)
+
+
+_POINTS = _field(Asset, "sensor_points").encode_name
 # The parts of a sensor point that, malformed, lose only themselves.
-_NESTED = [
-    field
-    for field in msgspec.structs.fields(SensorPoint)
-    if field.name in ("sensor", "last_reading")
-]
+_NESTED = [_field(SensorPoint, "sensor"), _field(SensorPoint, "last_reading")]
 
 
 def decode_asset_page(body: bytes) -> AssetPage:
-    """Decode one page of ``GET /assets``.
-
-    A page without a malformed asset is decoded in one call; any other page is
-    decoded again, its envelope first and then each asset on its own.
-    """
+    """Decode one page of ``GET /assets``."""
     try:
         page = _PAGE.decode(body)
         assets = page.data
@@ -76,9 +72,12 @@ def decode_readings(body: bytes) -> list[Reading]:
         readings = _READINGS.decode(body).data
     except msgspec.DecodeError, RecursionError:
         answer = _lenient(body, Readings[Any], _READINGS_SHAPE, READINGS_PATH)
-        readings = [
-            reading for item in answer.data if (reading := _reading(item)) is not None
-        ]
+        readings = []
+        for item in answer.data:
+            try:
+                readings.append(msgspec.convert(item, Reading))
+            except msgspec.ValidationError as err:
+                _LOGGER.debug("Skipping malformed reading: %s", err)
     readings.sort(key=attrgetter("timestamp"))
     return readings
 
@@ -137,11 +136,3 @@ def _sensor_point(item: Any, asset_id: str) -> SensorPoint | None:
                 err,
             )
     return msgspec.structs.replace(point, **nested)
-
-
-def _reading(item: Any) -> Reading | None:
-    try:
-        return msgspec.convert(item, Reading)
-    except msgspec.ValidationError as err:
-        _LOGGER.debug("Skipping malformed reading: %s", err)
-        return None

@@ -10,10 +10,7 @@ class SmartSenseAuthError(SmartSenseError):
 
 
 class SmartSenseAccessRefusedError(SmartSenseError):
-    """A data request was refused (403, or 401 with a fresh token).
-
-    ``refused_for``: seconds since the first refusal after the last success.
-    """
+    """Data refused (403, or 401 with a fresh token) for ``refused_for`` seconds."""
 
     def __init__(self, message: str, refused_for: float) -> None:
         """Carry the message and how long data has been refused."""
@@ -39,11 +36,7 @@ class SmartSenseResponseError(SmartSenseError):
 
 
 class SmartSenseUnexpectedAnswerError(SmartSenseResponseError):
-    """A data answer is not in the shape this version knows.
-
-    ``path`` is the path template (no id in it); ``report`` names fields, JSON
-    types and list lengths only, never a value.
-    """
+    """A data answer in a shape this version does not know; ``path`` is a template."""
 
     def __init__(self, method: str, path: str, status: int, report: str) -> None:
         """Carry the request, the HTTP status and the shape report."""

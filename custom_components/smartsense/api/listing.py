@@ -1,6 +1,7 @@
 """Reading the whole asset listing page by page, and judging its paging."""
 
 from collections.abc import Awaitable, Callable
+from itertools import count
 import logging
 
 from .contract import Asset, AssetPage
@@ -39,26 +40,21 @@ async def read_listing(get_page: Callable[[int], Awaitable[AssetPage]]) -> list[
 
 
 async def _walk(get_page: Callable[[int], Awaitable[AssetPage]]) -> list[Asset] | None:
-    """Read the listing page by page; judge whether its paging holds together.
+    """Read the listing page by page; ``None`` when it changed while read.
 
-    ``None`` when the listing changed while it was read: a ``totalCount`` that
-    changes between pages, or pages that run out before it. A page shorter than
-    its ``pageSize`` does not end the walk by itself (a server may cap the page
-    size silently). These contradict themselves and raise
-    ``SmartSenseListingError`` with every asset read, none twice: an answer for
-    another page than the one asked for, a page that repeats assets already
-    read, and pages that run past ``totalCount``. When the assets read reach
-    ``totalCount`` on a full page, the next page is read too, to catch a
-    ``totalCount`` that counted only the first page; after that contradiction
-    the walk goes on while pages are full, so that every asset is read all the
-    same.
+    It changed when ``totalCount`` differs between pages or pages run out before
+    it (a page shorter than its ``pageSize`` does not end the walk: a server may
+    cap the size silently). It contradicts itself, and ``SmartSenseListingError``
+    carries every asset read once, when a page answers for another number,
+    repeats assets, or runs past ``totalCount``. A full page that reaches
+    ``totalCount`` is followed by one more, to catch a count of the first page
+    only; after that contradiction full pages are read on, so no asset is lost.
     """
     assets: list[Asset] = []
     seen: set[str] = set()
     received = total = 0
     contradiction: str | None = None
-    page_number = 1
-    while True:
+    for page_number in count(1):
         page = await get_page(page_number)
         # Each page's ids once, and set operations: this runs for every asset
         # on every poll (docs/performance.md).
@@ -87,7 +83,6 @@ async def _walk(get_page: Callable[[int], Awaitable[AssetPage]]) -> list[Asset] 
             not full and (contradiction is not None or received >= total)
         ):
             break
-        page_number += 1
     if contradiction is not None:
         raise SmartSenseListingError(contradiction, assets)
     return assets

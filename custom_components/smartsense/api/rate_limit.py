@@ -6,15 +6,13 @@ from email.utils import parsedate_to_datetime
 import logging
 import math
 
+from .contract import READINGS_PATH
 from .errors import SmartSenseRateLimitError
 
 _LOGGER = logging.getLogger(__name__)
 
 # A longer Retry-After is not believed: no wait outlasts an hour, a few polls.
 MAX_RETRY_AFTER = 3600.0
-# The kind of request whose 429 pauses only its own kind (history, never urgent).
-READINGS = "readings"
-_ALL = "all"
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -44,22 +42,22 @@ class RetryAfterGate:
     def __init__(self, clock: Callable[[], float]) -> None:
         """Measure waits on ``clock`` (monotonic seconds)."""
         self._clock = clock
-        # Monotonic time before which no request of a kind (or _ALL) may go out.
-        self._not_before: dict[str, float] = {}
+        # Per path template (None: every request), when requests may go again.
+        self._not_before: dict[str | None, float] = {}
         self._capped = False
 
-    def check(self, kind: str) -> None:
-        """Raise ``SmartSenseRateLimitError`` while a request of ``kind`` must wait."""
-        not_before = max(self._not_before.get(scope, 0.0) for scope in (_ALL, kind))
+    def check(self, template: str) -> None:
+        """Raise ``SmartSenseRateLimitError`` while a request to ``template`` must wait."""
+        not_before = max(self._not_before.get(scope, 0.0) for scope in (None, template))
         if (wait := not_before - self._clock()) > 0:
             raise SmartSenseRateLimitError(
                 "waiting for SmartSense's Retry-After to pass", wait
             )
 
     def hold(
-        self, kind: str, path: str, header: str | None
+        self, template: str, path: str, header: str | None
     ) -> SmartSenseRateLimitError:
-        """The error of a 429 on ``kind``; the wait it asks for, capped, starts."""
+        """The error of a 429 on ``path``; the wait it asks for, capped, starts."""
         wait = parse_retry_after(header)
         if wait:
             if wait > MAX_RETRY_AFTER and not self._capped:
@@ -71,6 +69,6 @@ class RetryAfterGate:
                     MAX_RETRY_AFTER,
                 )
             wait = min(wait, MAX_RETRY_AFTER)
-            scope = kind if kind == READINGS else _ALL
+            scope = template if template == READINGS_PATH else None
             self._not_before[scope] = self._clock() + wait
         return SmartSenseRateLimitError(f"SmartSense is rate limiting {path}", wait)

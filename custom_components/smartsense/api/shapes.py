@@ -5,7 +5,6 @@ answer is walked as plain JSON. A report names fields, JSON types and list
 lengths, never a value: ids and names can be a customer's data.
 """
 
-from collections import Counter
 from dataclasses import dataclass, field
 import re
 from typing import Any
@@ -47,14 +46,12 @@ _DECLARED = {
 
 
 def _json_type(value: Any, *, length: bool = False) -> str:
-    """The JSON type of a decoded value ("list of 3" with ``length``)."""
     if length and isinstance(value, list):
         return f"list of {len(value)}"
     return _TYPES.get(type(value), "null")
 
 
 def _expected(kind: inspect.Type) -> set[str]:
-    """The JSON types a declared type accepts."""
     if isinstance(kind, inspect.UnionType):
         return set().union(*(_expected(member) for member in kind.types))
     return {_DECLARED[type(kind)]}
@@ -67,19 +64,32 @@ def _named(name: str, types: set[str] | str) -> str:
 
 @dataclass(slots=True)
 class _Part:
-    """One field path across the items of an answer."""
+    """One struct's place in the answer (such as ``data[]``), over its items."""
 
-    present: int = 0
-    # Per field: how often it was wrong, the JSON type got, the types expected.
-    wrong: Counter[str] = field(default_factory=Counter)
-    got: dict[str, str] = field(default_factory=dict)
-    expected: dict[str, set[str]] = field(default_factory=dict)
+    kind: inspect.StructType
+    items: int = 0
+    # Per declared field: the JSON type of each item that has it wrong.
+    wrong: dict[str, list[str]] = field(default_factory=dict)
+    # Per undeclared key: the JSON type first seen.
     extra: dict[str, str] = field(default_factory=dict)
 
-    def mismatch(self, name: str, got: str, expected: set[str]) -> None:
-        self.wrong[name] += 1
-        self.got.setdefault(name, got)
-        self.expected[name] = expected
+    def report(self, path: str) -> str | None:
+        """What every item gets wrong here (see ``_SYSTEMATIC``), if anything."""
+        names = sorted(
+            name for name, got in self.wrong.items() if len(got) == self.items
+        )
+        if not names or (path and self.items < _SYSTEMATIC):
+            return None
+        declared = {each.encode_name: each.type for each in self.kind.fields}
+        expected = ", ".join(_named(name, _expected(declared[name])) for name in names)
+        firsts = [(name, self.wrong[name][0]) for name in names]
+        got = [_named(name, first) for name, first in firsts if first != "missing"]
+        shown = sorted(filter(_FIELD_NAME.fullmatch, self.extra))[:_SHOWN_KEYS]
+        got += [_named(key, self.extra[key]) for key in shown]
+        if others := len(self.extra) - len(shown):
+            got.append(f"{others} other keys")
+        where = f"in `{path}`, " if path else ""
+        return f"{where}expected {expected}; got {', '.join(got) or 'neither'}"
 
 
 def _walk(
@@ -96,67 +106,33 @@ def _walk(
             _walk(item, kind.item_type, f"{path}[]", parts)
     if not isinstance(kind, inspect.StructType) or not isinstance(value, dict):
         return
-    part = parts.setdefault(path, _Part())
-    part.present += 1
+    part = parts.setdefault(path, _Part(kind))
+    part.items += 1
     names = {declared.encode_name for declared in kind.fields}
     for name in value.keys() - names:
         part.extra.setdefault(name, _json_type(value[name], length=not path))
     for declared in kind.fields:
-        name, expected = declared.encode_name, _expected(declared.type)
-        if name not in value:
-            if declared.required:
-                part.mismatch(name, "missing", expected)
-            continue
-        got = _json_type(value[name], length=not path)
-        if got.split(" ")[0] not in expected:
-            part.mismatch(name, got, expected)
-        else:
+        name = declared.encode_name
+        got = _json_type(value[name], length=not path) if name in value else "missing"
+        if got.split(" ")[0] in _expected(declared.type):
             _walk(value[name], declared.type, f"{path}.{name}".lstrip("."), parts)
-
-
-def _extra(keys: dict[str, str]) -> list[str]:
-    """The undeclared keys, those that look like field names, and how many others."""
-    shown = sorted(name for name in keys if _FIELD_NAME.fullmatch(name))
-    others = len(keys) - len(shown[:_SHOWN_KEYS])
-    named = [_named(name, keys[name]) for name in shown[:_SHOWN_KEYS]]
-    return named + ([f"{others} other keys"] if others else [])
-
-
-def _differences(answer: Any, kind: inspect.StructType) -> str | None:
-    """What, in the shape of ``answer``, the declared struct does not accept.
-
-    Only what every item that has the part gets wrong is reported (see
-    ``_SYSTEMATIC``); ``None`` when the shape matches.
-    """
-    if not isinstance(answer, dict):
-        fields = ", ".join(
-            _named(f.encode_name, _expected(f.type)) for f in kind.fields if f.required
-        )
-        return (
-            f"expected an object with {fields}; got {_json_type(answer, length=True)}"
-        )
-    parts: dict[str, _Part] = {}
-    _walk(answer, kind, "", parts)
-    reports = []
-    for path, part in parts.items():
-        if path and part.present < _SYSTEMATIC:
-            continue
-        names = sorted(name for name, n in part.wrong.items() if n == part.present)
-        if not names:
-            continue
-        expected = ", ".join(_named(name, part.expected[name]) for name in names)
-        got = [
-            _named(name, part.got[name])
-            for name in names
-            if part.got[name] != "missing"
-        ]
-        got += _extra(part.extra)
-        where = f"in `{path}`, " if path else ""
-        reports.append(f"{where}expected {expected}; got {', '.join(got) or 'neither'}")
-    return "; ".join(reports) or None
+        elif name in value or declared.required:
+            part.wrong.setdefault(name, []).append(got)
 
 
 def check_shape(answer: Any, kind: inspect.StructType, path: str) -> None:
     """Raise ``SmartSenseUnexpectedAnswerError`` if a 200 answer's shape differs."""
-    if (report := _differences(answer, kind)) is not None:
+    if isinstance(answer, dict):
+        parts: dict[str, _Part] = {}
+        _walk(answer, kind, "", parts)
+        reports = (part.report(place) for place, part in parts.items())
+        report = "; ".join(filter(None, reports))
+    else:
+        fields = ", ".join(
+            _named(f.encode_name, _expected(f.type)) for f in kind.fields if f.required
+        )
+        report = (
+            f"expected an object with {fields}; got {_json_type(answer, length=True)}"
+        )
+    if report:
         raise SmartSenseUnexpectedAnswerError("GET", path, 200, report)

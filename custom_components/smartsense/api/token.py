@@ -35,11 +35,8 @@ class _OAuthError(Struct):
 def read_token(status: int, body: bytes) -> tuple[str, float]:
     """The access token of a token answer (200, 400 or 401) and its usable seconds.
 
-    The token is used until ``TOKEN_MARGIN`` before it expires; a lifetime
-    shorter than twice the margin is used for half its length. A 401, or a 400
-    whose OAuth2 error refuses the client, refuses the credentials
-    (``SmartSenseAuthError``); any other 400, or an answer without a usable
-    token, is a ``SmartSenseResponseError``.
+    Refused credentials raise ``SmartSenseAuthError``; any other 400, or an
+    answer without a usable token, ``SmartSenseResponseError``.
     """
     if status == 400:
         try:
@@ -61,5 +58,6 @@ def read_token(status: int, body: bytes) -> tuple[str, float]:
         ) from None
     lifetime = min(answer.expires_in, MAX_TOKEN_LIFETIME)
     _LOGGER.debug("Got a SmartSense token valid for %s s", lifetime)
+    # A lifetime too short for the margin is used for half its length.
     usable = lifetime - TOKEN_MARGIN if lifetime > 2 * TOKEN_MARGIN else lifetime / 2
     return answer.access_token, usable
