@@ -67,10 +67,8 @@ _KINDS: dict[str, dict[str, _Kind]] = {
     ReadingType.HUMIDITY: {
         Unit.PERCENT: (SensorDeviceClass.HUMIDITY, UnitOfRatio.PERCENTAGE, _PERCENT)
     },
-    # Barometric (about 30 to 110 kPa), room differential (a few hundred Pa
-    # either way) and gas-line (up to several bar) pressures fit; no pressure
-    # reads below a full vacuum against the atmosphere (-101,325 Pa), and ten
-    # times the atmosphere is far beyond what these sensors see.
+    # From a full vacuum against the atmosphere to ten times the atmosphere:
+    # barometric, room differential and gas-line (several bar) pressures fit.
     ReadingType.PRESSURE: {
         Unit.PASCAL: (
             SensorDeviceClass.PRESSURE,
