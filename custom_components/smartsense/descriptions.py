@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sized
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -67,10 +67,8 @@ _KINDS: dict[str, dict[str, _Kind]] = {
     ReadingType.HUMIDITY: {
         Unit.PERCENT: (SensorDeviceClass.HUMIDITY, UnitOfRatio.PERCENTAGE, _PERCENT)
     },
-    # Barometric (about 30 to 110 kPa), room differential (a few hundred Pa
-    # either way) and gas-line (up to several bar) pressures fit; no pressure
-    # reads below a full vacuum against the atmosphere (-101,325 Pa), and ten
-    # times the atmosphere is far beyond what these sensors see.
+    # From a full vacuum against the atmosphere to ten times the atmosphere:
+    # barometric, room differential and gas-line (several bar) pressures fit.
     ReadingType.PRESSURE: {
         Unit.PASCAL: (
             SensorDeviceClass.PRESSURE,
@@ -151,7 +149,6 @@ DIAGNOSTIC_SENSORS: tuple[SmartSenseSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda point: point.sensor.signal_strength if point.sensor else None,
-        limits=Limits(),
     ),
     SmartSenseSensorEntityDescription(
         key="last_reading",
@@ -218,13 +215,8 @@ def binary_sensor_descriptions(
     return list(POINT_BINARY_SENSORS)
 
 
-def enabled_by_default(points: Iterable[SensorPoint]) -> int:
-    """How many entities of these points start enabled."""
-    return sum(
-        description.entity_registry_enabled_default
-        for point in points
-        for description in (
-            *sensor_descriptions(point),
-            *binary_sensor_descriptions(point),
-        )
-    )
+def enabled_by_default(points: Sized) -> int:
+    """How many entities start enabled: each point's reading and the same others."""
+    others = (*DIAGNOSTIC_SENSORS, *POINT_BINARY_SENSORS)
+    enabled = sum(description.entity_registry_enabled_default for description in others)
+    return len(points) * (1 + enabled)

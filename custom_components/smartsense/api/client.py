@@ -30,11 +30,6 @@ DEFAULT_BASE_URL = "https://api.smartsense.co"
 DEFAULT_TIMEOUT = 30.0
 
 
-def _monotonic() -> float:
-    # Looked up at each call, so that a patched clock (tests) is honoured.
-    return time.monotonic()
-
-
 class SmartSenseClient:
     """Read-only access to one SmartSense account; ``clock`` gives monotonic seconds.
 
@@ -60,7 +55,7 @@ class SmartSenseClient:
             raise ValueError("plain http is only allowed to a loopback host")
         self._base_url = url
         self._basic_auth = aiohttp.encode_basic_auth(client_id, client_secret)
-        self._clock = clock or _monotonic
+        self._clock = clock or time.monotonic
         self._session = session
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
         self._gate = RetryAfterGate(self._clock)

@@ -63,7 +63,6 @@ type Text = Annotated[str, Meta(min_length=1)]
 type Count = Annotated[int, Meta(ge=0)]
 # Finite: JSON has no NaN or infinity, but the lenient decoding below reads them.
 type Number = Annotated[float, Meta(ge=-sys.float_info.max, le=sys.float_info.max)]
-type Timestamp = Annotated[datetime, Meta(tz=True)]
 
 
 # gc=False is safe: no model can be part of a reference cycle, as they hold
@@ -71,7 +70,7 @@ type Timestamp = Annotated[datetime, Meta(tz=True)]
 class Reading(Struct, frozen=True, gc=False, rename="camel"):
     """One value, stamped with the (UTC) time it was taken."""
 
-    timestamp: Timestamp
+    timestamp: Annotated[datetime, Meta(tz=True)]
     value: Number
 
     def __post_init__(self) -> None:

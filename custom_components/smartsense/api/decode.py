@@ -85,9 +85,8 @@ def decode_readings(body: bytes) -> list[Reading]:
 def _lenient[E](
     body: bytes, envelope: type[E], shape: inspect.StructType, path: str
 ) -> E:
-    # The envelope, its items left as Python values to decode one by one. Python's
-    # decoder also reads NaN and Infinity, which JSON lacks: an item holding one
-    # is then skipped alone, as any other.
+    # Python's decoder also reads NaN and Infinity, which JSON lacks: an item
+    # holding one is then skipped alone, as any other.
     try:
         answer = json.loads(body)
     except ValueError, RecursionError:
@@ -100,7 +99,6 @@ def _lenient[E](
 
 
 def _asset(item: Any) -> Asset | None:
-    # Read piece by piece, so that a broken sensor point loses only itself.
     try:
         fields = msgspec.convert(item, dict[str, Any])
         points = msgspec.convert(fields.get(_POINTS), list[Any] | None)
