@@ -69,11 +69,8 @@ class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
         self.entity_description = description
         self.point_id = point_id
         data = coordinator.data
-        # The asset as listed now, for its device, which Home Assistant asks
-        # for once, when it adds the entity. Kept as the model (which the cyclic
-        # garbage collector does not track) rather than as a dict with a set:
-        # at 10,000 sensor points, 20,000 objects fewer for every full pass of
-        # the collector (docs/performance.md).
+        # For device_info, which Home Assistant reads once. The model, which
+        # the cyclic GC does not track, not a DeviceInfo (docs/performance.md).
         self._asset = data.assets[data.asset_of_point[point_id]]
         self._attr_translation_placeholders = {"point": data.points[point_id].name}
         self._attr_unique_id = f"{point_id}:{description.key}"
@@ -122,15 +119,10 @@ class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
         return self.coordinator.data.is_stale(self.point_id, dt_util.utcnow())
 
     def _shown(self) -> tuple[object, ...]:
-        # The reading counts itself: written with every new reading, even of
-        # the same value, its last_reported says when SmartSense last reported.
-        point = self.point
-        reading = (
-            point.last_reading
-            if point and self.entity_description.key == READING
-            else None
-        )
-        return (self.available, self.state, reading)
+        # The reading's entity is written with every new reading, even of the
+        # same value: its last_reported is when SmartSense last reported.
+        point = self.entity_description.key == READING and self.point
+        return self.available, self.state, point and point.last_reading
 
     async def async_added_to_hass(self) -> None:
         """Listen to the coordinator; what the first state write shows is known."""
