@@ -468,3 +468,58 @@ async def test_location_left_out_leaves_the_backfill(unstarted: Integration) -> 
     waiting = hass.states.get(waiting.entity_id)
     assert waiting is not None
     assert int(waiting.state) == len(before - left_points)
+
+
+async def test_late_reading_corrects_the_hour_a_restart_fell_in(
+    unstarted: Integration, simulator: Simulator
+) -> None:
+    """A late reading of the hour Home Assistant restarted in corrects that hour.
+
+    Restarted at 06:09, the hours to 06:00 are imported at 06:24; the hour from
+    06:00 is final at 07:24, the very poll at which their recheck is due. A
+    reading of 06:07 delivered after that import still reaches the statistics.
+    """
+    down_from = await _downtime(unstarted, hours=3 + 4 / 60)
+    hour = _hour(down_from) + 3 * HOUR
+    # A point whose reading of 06:00 had arrived: its gap reaches into that hour.
+    point_id = next(
+        p
+        for p in _numeric_points(unstarted.entry)
+        if (latest := simulator.latest(p)) and latest[0] >= hour
+    )
+    for _ in range(5):  # to the poll at 07:24
+        await unstarted.advance()
+    (row,) = await _statistics(unstarted, point_id, hour, hour + HOUR)
+    assert row["max"] < 150
+
+    simulator.push_reading(point_id, 150.0, at=hour + timedelta(minutes=7))
+    for _ in range(6):
+        await unstarted.advance()
+    (row,) = await _statistics(unstarted, point_id, hour, hour + HOUR)
+    assert row["max"] == pytest.approx(150.0)
+
+
+async def test_sensor_late_every_hour_is_rechecked_an_hour_at_a_time(
+    unstarted: Integration, simulator: Simulator
+) -> None:
+    """A sensor that forwards its readings late every hour has every hour rechecked.
+
+    Each hour's import coincides with the recheck of the hours before: those
+    are fetched then, and the newly imported hours stay to be rechecked, from
+    after them (not from the sensor's first gap, fetched ever longer).
+    """
+    hass, entry = unstarted.hass, unstarted.entry
+    entry.add_to_hass(hass)
+    await _setup(hass, entry)
+    point_id = _numeric_points(entry)[0]
+    rechecks = entry.runtime_data.backfill.rechecks
+    imported = False
+    for poll in range(40):  # offline half of every hour, for ten hours
+        simulator.set_offline(point_id, offline=poll % 4 >= 2)
+        await unstarted.advance()
+        # Once hours were imported, some wait for their recheck at every poll.
+        recheck = rechecks.get(point_id)
+        assert recheck or not imported, dt_util.utcnow()
+        if imported := recheck is not None:
+            assert dt_util.utcnow() - recheck.start <= 3 * HOUR
+    assert imported

@@ -4,14 +4,14 @@ While Home Assistant was down, or polls failed, the recorder saw none of the
 readings SmartSense took: its hourly statistics miss the minimum and maximum an
 auditor asks for. After such a gap the missed readings are fetched and each
 complete hour's mean, minimum and maximum imported (statistics.py); each gap is
-fetched once more an hour later, for readings delivered late.
+fetched once more at least an hour later, for readings delivered late.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 import math
 from typing import TYPE_CHECKING, Any
@@ -42,7 +42,7 @@ MAX_REQUESTS = 10
 # recorder has compiled every hour of it, and the import replaces the
 # recorder's rows instead of racing it. One request then covers the whole gap.
 SETTLE = timedelta(minutes=10)
-# A gap is fetched once more this long after its import, for late readings.
+# A gap is fetched once more at least this long after its import.
 RECHECK_AFTER = timedelta(hours=1)
 HOUR = timedelta(hours=1)
 
@@ -223,16 +223,15 @@ class Backfill:
             if not import_readings(self._hass, point, readings):
                 self.gaps.pop(point_id, None)
                 self.rechecks.pop(point_id, None)
-            elif gap.due:  # a recheck
-                del self.rechecks[point_id]
+            elif gap.due:  # a recheck; hours this run's imports merged into it stay
+                current = self.rechecks.pop(point_id, None)
+                if current and current.end > gap.end:
+                    self.rechecks[point_id] = replace(current, start=gap.end + HOUR)
             else:
-                if end > gap.end:
-                    del self.gaps[point_id]
-                else:
+                del self.gaps[point_id]
+                if end <= gap.end:
                     self.gaps[point_id] = Gap(end, gap.end)
-                # One recheck an hour later covers these hours and any earlier
-                # import's, when the earliest import asked for it.
-                due = now + RECHECK_AFTER
+                # One recheck an hour after the latest import covers every hour.
                 if earlier := self.rechecks.get(point_id):
-                    first, due = min(first, earlier.start), earlier.due or due
-                self.rechecks[point_id] = Gap(first, end - HOUR, due)
+                    first = min(first, earlier.start)
+                self.rechecks[point_id] = Gap(first, end - HOUR, now + RECHECK_AFTER)
