@@ -88,8 +88,7 @@ async def _check(
 ) -> _Checked:
     """Request a token, read the asset listing and an hour of one point's readings.
 
-    Both data endpoints are read once, so that an answer in another shape shows
-    here, before the entry exists. A bad URL is flagged at the form's url_field.
+    Both endpoints are read so that an answer in another shape shows at setup.
     """
     try:
         client = SmartSenseClient(
