@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
@@ -50,10 +50,8 @@ from .locations import (
     summarize,
     title,
 )
+from .runtime import SmartSenseConfigEntry
 from .unexpected import report
-
-if TYPE_CHECKING:
-    from .runtime import SmartSenseConfigEntry
 
 _SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _ADDRESS = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
@@ -90,8 +88,7 @@ async def _check(
 ) -> _Checked:
     """Request a token, read the asset listing and an hour of one point's readings.
 
-    Both data endpoints are read once, so that an answer in another shape shows
-    here, before the entry exists. A bad URL is flagged at the form's url_field.
+    Both endpoints are read so that an answer in another shape shows at setup.
     """
     try:
         client = SmartSenseClient(

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
+from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from .coordinator import REPORT_INTERVAL
 from .locations import as_stored, is_selected, selection_of, summarize
+from .runtime import SmartSenseConfigEntry
 from .unexpected import LOGGED_REPORTS
-
-if TYPE_CHECKING:
-    from homeassistant.core import HomeAssistant
-
-    from .runtime import SmartSenseConfigEntry
 
 TO_REDACT = {CONF_CLIENT_ID, CONF_CLIENT_SECRET, "access_token"}
 

@@ -108,15 +108,12 @@ def locations_schema(
     # "All" ticks everything.
     default = [ALL_LOCATIONS, *locations] if current == ALL_LOCATIONS else current
     options = [SelectOptionDict(value=key, label=text) for key, text in labels.items()]
-    return vol.Schema(
-        {
-            vol.Required(CONF_LOCATIONS, default=sorted(default)): SelectSelector(
-                SelectSelectorConfig(
-                    options=options, multiple=True, translation_key=CONF_LOCATIONS
-                )
-            )
-        }
+    selector = SelectSelector(
+        SelectSelectorConfig(
+            options=options, multiple=True, translation_key=CONF_LOCATIONS
+        )
     )
+    return vol.Schema({vol.Required(CONF_LOCATIONS, default=sorted(default)): selector})
 
 
 def chosen(

@@ -19,7 +19,6 @@ from .const import DOMAIN, LOGGER
 LOGGED_REPORTS: HassKey[set[str]] = HassKey(f"{DOMAIN}_unexpected_answers")
 
 
-@callback
 def report(hass: HomeAssistant, err: SmartSenseUnexpectedAnswerError) -> dict[str, str]:
     """The texts a form or repair issue shows; logged at WARNING the first time."""
     texts = {
