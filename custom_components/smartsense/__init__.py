@@ -1,7 +1,5 @@
 """The SmartSense integration: sensor readings from Digi's SmartSense cloud."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 

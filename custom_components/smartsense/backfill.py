@@ -7,8 +7,6 @@ complete hour's mean, minimum and maximum imported (statistics.py); each gap is
 fetched once more at least an hour later, for readings delivered late.
 """
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace

@@ -1,7 +1,5 @@
 """Binary sensors: doors, alarms and whether a sensor point is reporting."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
 from homeassistant.components.binary_sensor import BinarySensorEntity

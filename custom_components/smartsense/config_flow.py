@@ -1,7 +1,5 @@
 """Config flow: client credentials, then the locations; reauth and reconfigure."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta

@@ -1,7 +1,5 @@
 """The coordinator: one poll of an account's assets, one immutable snapshot."""
 
-from __future__ import annotations
-
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta

@@ -1,7 +1,5 @@
 """The entities of a sensor point: what each shows and how it reads its value."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Sized
 from dataclasses import dataclass
 from datetime import datetime

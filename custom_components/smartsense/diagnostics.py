@@ -1,7 +1,5 @@
 """Diagnostics: an entry's health, counts and unexpected answers, nothing secret."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data

@@ -5,8 +5,6 @@ names: an entity of a sensor point is ``"{point id}:{key}"``; the account's own
 entities and (service) device use the config entry id in place of a point id.
 """
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field

@@ -6,8 +6,6 @@ location ids (a fixed choice: later locations stay out). Assets without a
 location count as the location NO_LOCATION.
 """
 
-from __future__ import annotations
-
 from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple

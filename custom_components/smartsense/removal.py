@@ -9,8 +9,6 @@ than half of the previous listing's assets; after a restart, "previous" is
 what the registries hold) starts no clock; a run of them is logged once.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING

@@ -1,7 +1,5 @@
 """What a loaded entry runs: the coordinator and what reacts to its polls."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 
 from homeassistant.config_entries import ConfigEntry

@@ -1,7 +1,5 @@
 """Sensors: each sensor point's reading, battery, signal and age; the backfill."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import TYPE_CHECKING
 

@@ -4,8 +4,6 @@ The import replaces the rows of the hours it covers, so importing the same
 hours twice changes nothing.
 """
 
-from __future__ import annotations
-
 from collections import defaultdict
 from datetime import datetime
 

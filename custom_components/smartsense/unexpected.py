@@ -3,8 +3,6 @@
 A shape report names fields, JSON types and list lengths only (see api.shapes).
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
