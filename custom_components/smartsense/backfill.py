@@ -12,24 +12,19 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from homeassistant.core import callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .api import ReadingType, SmartSenseError, SmartSenseUnexpectedAnswerError
 from .const import DOMAIN, LOGGER
-from .coordinator import REPORT_INTERVAL
+from .coordinator import REPORT_INTERVAL, SmartSenseCoordinator, SmartSenseData
 from .entity import owner_of
 from .statistics import hour_of, import_readings
 from .unexpected import answers_changed_issue_id, async_answers_changed
-
-if TYPE_CHECKING:
-    from homeassistant.core import CALLBACK_TYPE, HomeAssistant
-
-    from .coordinator import SmartSenseCoordinator, SmartSenseData
 
 STORAGE_VERSION = 1
 # SmartSense keeps every reading, but a backfill reaches at most this far back.

@@ -1,20 +1,15 @@
 """Binary sensors: doors, alarms and whether a sensor point is reporting."""
 
-from typing import TYPE_CHECKING
-
 from homeassistant.components.binary_sensor import BinarySensorEntity
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .descriptions import (
     SmartSenseBinarySensorEntityDescription,
     binary_sensor_descriptions,
 )
 from .entity import PointEntities, SmartSenseEntity
-
-if TYPE_CHECKING:
-    from homeassistant.core import HomeAssistant
-    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-
-    from .runtime import SmartSenseConfigEntry
+from .runtime import SmartSenseConfigEntry
 
 PARALLEL_UPDATES = 0
 

@@ -3,8 +3,10 @@
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, override
+from typing import Any, override
 
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import (
@@ -26,10 +28,6 @@ from .api import (
 from .const import DOMAIN, LOGGER, WEB_APP_URL
 from .locations import selected, selection_of
 from .unexpected import answers_changed_issue_id, async_answers_changed
-
-if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigEntry
-    from homeassistant.core import HomeAssistant
 
 # SmartSense devices report every 15 minutes unless configured otherwise (a
 # point's own interval is learned from its readings), and are polled as often.

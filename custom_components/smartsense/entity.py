@@ -9,14 +9,17 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import batched
-from typing import TYPE_CHECKING
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
+from homeassistant.helpers.entity_platform import (
+    MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY,
+    AddConfigEntryEntitiesCallback,
+)
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
+from .api import SensorPoint
 from .const import DOMAIN, LOGGER, WEB_APP_URL
 from .coordinator import SmartSenseCoordinator
 from .descriptions import (
@@ -25,11 +28,6 @@ from .descriptions import (
     SmartSenseEntityDescription,
     enabled_by_default,
 )
-
-if TYPE_CHECKING:
-    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-
-    from .api import SensorPoint
 
 # At setup, entities are handed to Home Assistant in batches of this many
 # sensor points (about 100 entities), one batch per turn of the event loop:

@@ -8,7 +8,7 @@ location count as the location NO_LOCATION.
 
 from collections import Counter
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
+from typing import Any, Final, Literal, NamedTuple
 
 from homeassistant.helpers.selector import (
     SelectOptionDict,
@@ -17,8 +17,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-if TYPE_CHECKING:
-    from .api import Asset
+from .api import Asset
 
 CONF_LOCATIONS: Final = "locations"
 ALL_LOCATIONS: Final = "all"

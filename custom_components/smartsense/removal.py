@@ -11,17 +11,14 @@ what the registries hold) starts no clock; a run of them is logged once.
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 
 from .const import LOGGER
+from .coordinator import SmartSenseCoordinator, SmartSenseData
 from .entity import owner_of
-
-if TYPE_CHECKING:
-    from .coordinator import SmartSenseCoordinator, SmartSenseData
 
 GRACE = timedelta(hours=24)
 

@@ -1,22 +1,18 @@
 """Sensors: each sensor point's reading, battery, signal and age; the backfill."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from homeassistant.components.sensor import SensorEntity, SensorStateClass
 from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .backfill import Backfill
 from .const import DOMAIN, WEB_APP_URL
 from .descriptions import SmartSenseSensorEntityDescription, sensor_descriptions
 from .entity import PointEntities, SmartSenseEntity
-
-if TYPE_CHECKING:
-    from homeassistant.core import HomeAssistant
-    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-
-    from .backfill import Backfill
-    from .runtime import SmartSenseConfigEntry
+from .runtime import SmartSenseConfigEntry
 
 PARALLEL_UPDATES = 0
 # The key of the account's count of sensor points awaiting backfill.
