@@ -115,10 +115,12 @@ class SmartSenseEntity(CoordinatorEntity[SmartSenseCoordinator]):
         return self.coordinator.data.is_stale(self.point_id, dt_util.utcnow())
 
     def _shown(self) -> tuple[object, ...]:
-        # The reading's entity is written with every new reading, even of the
-        # same value: its last_reported is when SmartSense last reported.
-        point = self.entity_description.key == READING and self.point
-        return self.available, self.state, point and point.last_reading
+        # The reading's state follows from the reading alone, and is written
+        # with every new one, even of the same value: its last_reported is
+        # when SmartSense last reported.
+        if self.entity_description.key == READING:
+            return self.available, (point := self.point) and point.last_reading
+        return self.available, self.state
 
     async def async_added_to_hass(self) -> None:
         """Listen to the coordinator; what the first state write shows is known."""
