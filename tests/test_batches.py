@@ -18,12 +18,13 @@ from unittest.mock import patch
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartsense.coordinator import SmartSenseCoordinator
 from simulator import Simulator
 
-from .conftest import advance, entity_id, point_of, push_then_poll
+from .conftest import advance, entity_id, point_of
 
 # Per sensor point: reading or door, battery, signal strength, last reading,
 # alarm and connectivity. Plus the account's backfill sensor.
@@ -126,20 +127,26 @@ async def test_a_poll_writes_new_readings_and_changed_states(
     account's poll short).
     """
     point_id = point_of(loaded_entry, "Freezer", "Temperature")
-    simulator.patch_sensor_point(
-        point_id, sensor={"batteryPercent": 80, "signalStrength": -60}
-    )
     reading = entity_id(hass, "sensor", point_id, "value")
     battery = entity_id(hass, "sensor", point_id, "battery")
+
+    async def poll_with_a_reading_of(value: float) -> None:
+        taken = dt_util.utcnow().isoformat()
+        simulator.patch_sensor_point(
+            point_id,
+            sensor={"batteryPercent": 80, "signalStrength": -60},
+            lastReading={"timestamp": taken, "value": value},
+        )
+        await advance(hass, freezer)
 
     def shown(entity: str) -> tuple[str, datetime, datetime]:
         state = hass.states.get(entity)
         assert state is not None
         return state.state, state.last_changed, state.last_reported
 
-    await push_then_poll(hass, freezer, simulator, point_id, -18.5)
+    await poll_with_a_reading_of(-18.5)
     reading_before, battery_before = shown(reading), shown(battery)
-    await push_then_poll(hass, freezer, simulator, point_id, -18.5)
+    await poll_with_a_reading_of(-18.5)
     reading_after = shown(reading)
     assert reading_after[:2] == reading_before[:2]
     assert reading_after[2] > reading_before[2]
