@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -523,3 +524,31 @@ async def test_sensor_late_every_hour_is_rechecked_an_hour_at_a_time(
         if imported := recheck is not None:
             assert dt_util.utcnow() - recheck.start <= 3 * HOUR
     assert imported
+
+
+async def test_point_forgotten_while_its_readings_are_fetched(
+    unstarted: Integration, simulator: Simulator
+) -> None:
+    """A point forgotten while SmartSense answers its readings stays forgotten.
+
+    Such as a device the user deletes during a backfill run: the run neither
+    fails nor brings the point's gap or recheck back.
+    """
+    await _downtime(unstarted, hours=3)
+    backfill = unstarted.entry.runtime_data.backfill
+    unstarted.freezer.tick(timedelta(minutes=70))
+    point_id = next(iter(backfill.gaps))
+    simulator.add_fault("/sensorpoints", delay=0.5)
+    run = unstarted.hass.async_create_task(
+        backfill.async_run(unstarted.entry.runtime_data.coordinator.data)
+    )
+    for _ in range(1000):  # turns of the loop until the request is in flight
+        if simulator.request_counts[READINGS]:
+            break
+        await asyncio.sleep(0)
+    backfill.async_forget([point_id])
+    await unstarted.advance(minutes=0.1)
+    await run
+    assert point_id not in backfill.gaps
+    assert point_id not in backfill.rechecks
+    assert simulator.request_counts[READINGS] > 1

@@ -213,7 +213,9 @@ class Backfill:
             ir.async_delete_issue(
                 self._hass, DOMAIN, answers_changed_issue_id(entry.entry_id, "readings")
             )
-            if not import_readings(self._hass, point, readings):
+            # A point forgotten while SmartSense answered stays forgotten.
+            forgotten = point_id not in self.accounted
+            if forgotten or not import_readings(self._hass, point, readings):
                 self.gaps.pop(point_id, None)
                 self.rechecks.pop(point_id, None)
             elif gap.due:  # a recheck; hours this run's imports merged into it stay
@@ -221,9 +223,9 @@ class Backfill:
                 if current and current.end > gap.end:
                     self.rechecks[point_id] = replace(current, start=gap.end + HOUR)
             else:
-                del self.gaps[point_id]
-                if end <= gap.end:
-                    self.gaps[point_id] = Gap(end, gap.end)
+                current = self.gaps.pop(point_id)  # a poll may have extended it
+                if end <= current.end:
+                    self.gaps[point_id] = Gap(end, current.end)
                 # One recheck an hour after the latest import covers every hour.
                 if earlier := self.rechecks.get(point_id):
                     first = min(first, earlier.start)
