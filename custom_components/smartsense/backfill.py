@@ -213,8 +213,8 @@ class Backfill:
             ir.async_delete_issue(
                 self._hass, DOMAIN, answers_changed_issue_id(entry.entry_id, "readings")
             )
-            # A point forgotten while SmartSense answered stays forgotten.
-            forgotten = point_id not in self.accounted
+            # Its gap or recheck gone while SmartSense answered: forgotten.
+            forgotten = point_id not in (self.rechecks if gap.due else self.gaps)
             if forgotten or not import_readings(self._hass, point, readings):
                 self.gaps.pop(point_id, None)
                 self.rechecks.pop(point_id, None)
